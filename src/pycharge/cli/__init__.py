@@ -1,0 +1,1 @@
+"""The ``pycharge`` command: one file per sub-command, each with the same small shape."""

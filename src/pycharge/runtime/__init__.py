@@ -1,0 +1,1 @@
+"""The module runtime: configuration, bus, module hosting and supervision."""

@@ -1,0 +1,114 @@
+"""Interfaces, types and error declarations in EVerest's YAML formats.
+
+The package ships the definitions for every interface our modules provide or require, with
+EVerest 2026.02 names; further directories (a user's own modules) can be added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pycharge.runtime import schema
+from pycharge.runtime.usererror import UserError
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of an interface: its argument schemas and its result schema."""
+
+    name: str
+    arguments: Mapping[str, Mapping[str, Any]]
+    result: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Interface:
+    """An interface: the commands its provider answers, the variables and errors it publishes."""
+
+    name: str
+    description: str
+    cmds: Mapping[str, Command]
+    vars: Mapping[str, Mapping[str, Any]]
+    errors: frozenset[str]  # full error types, "namespace/Name"
+
+
+@dataclass
+class Definitions:
+    """Every interface, type file and error namespace known to this run."""
+
+    interfaces: dict[str, Interface] = field(default_factory=dict)
+    types: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[Path] = ()) -> Definitions:
+        """Read the package's definitions, then those under each of ``extra_dirs``."""
+        defs = cls()
+        for root in (PACKAGE_DIR, *extra_dirs):
+            for path in sorted((root / "types").glob("*.yaml")):
+                defs.types[path.stem] = _read(path).get("types", {})
+            for path in sorted((root / "errors").glob("*.yaml")):
+                entries = _read(path).get("errors", [])
+                defs.errors[path.stem] = {e["name"]: e.get("description", "") for e in entries}
+        raw_interfaces = {}
+        for root in (PACKAGE_DIR, *extra_dirs):
+            for path in sorted((root / "interfaces").glob("*.yaml")):
+                raw_interfaces[path.stem] = (path, _read(path))
+        for name, (path, raw) in raw_interfaces.items():
+            defs.interfaces[name] = defs._interface(name, path, raw)
+        return defs
+
+    def resolve(self, ref: str) -> Mapping[str, Any]:
+        """Resolve ``/<types file>#/<TypeName>`` to the type's schema."""
+        file, _, type_name = ref.lstrip("/").partition("#/")
+        try:
+            return self.types[file][type_name]
+        except KeyError:
+            raise KeyError(f"unknown type reference {ref}") from None
+
+    def check(self, value: Any, type_schema: Mapping[str, Any], path: str) -> list[str]:
+        """Check ``value`` against a schema that may refer to type files."""
+        return schema.check(value, type_schema, self.resolve, path)
+
+    @cached_property
+    def all_error_types(self) -> frozenset[str]:
+        return frozenset(f"{ns}/{name}" for ns, names in self.errors.items() for name in names)
+
+    def error_description(self, error_type: str) -> str:
+        namespace, _, name = error_type.partition("/")
+        return self.errors.get(namespace, {}).get(name, "")
+
+    def _interface(self, name: str, path: Path, raw: Mapping[str, Any]) -> Interface:
+        cmds = {
+            cmd: Command(cmd, spec.get("arguments") or {}, spec.get("result") or {"type": "null"})
+            for cmd, spec in (raw.get("cmds") or {}).items()
+        }
+        errors: set[str] = set()
+        for entry in raw.get("errors") or []:
+            reference = entry["reference"].removeprefix("/errors/")
+            namespace, _, single = reference.partition("#/")
+            if namespace not in self.errors:
+                raise UserError(f"{path}: unknown error namespace '{namespace}'")
+            names = [single] if single else list(self.errors[namespace])
+            errors.update(f"{namespace}/{n}" for n in names)
+        return Interface(name, raw.get("description", ""), cmds, raw.get("vars") or {},
+                         frozenset(errors))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as stream:
+            data = yaml.safe_load(stream)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping at the top level")
+    return data

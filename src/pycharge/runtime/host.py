@@ -1,0 +1,569 @@
+"""Hosting one module: its thread, its timers, its commands, variables, errors and calls.
+
+The host is the only code that touches the bus on a module's behalf. Messages arrive on the MQTT
+network thread and are queued here; the module's own thread takes them one at a time. A command
+that arrives after its caller gave up, a second copy of a command, a payload that is not JSON or
+does not match the interface: each is logged and answered with an error, never run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from pycharge.runtime.clock import Clock, RealClock
+from pycharge.runtime.config import ModuleConfig
+from pycharge.runtime.definitions import Definitions, Interface
+from pycharge.runtime.errors import ErrorState, ErrorTracker
+from pycharge.runtime.module import (
+    CMD_TIMEOUT,
+    HANDLER_EXCEPTION,
+    NOT_CONNECTED,
+    SCHEMA_VALIDATION_ERROR,
+    SHUTDOWN,
+    CommandError,
+    Connection,
+    Implementation,
+    Module,
+)
+from pycharge.runtime.mqtt import MqttConnection
+from pycharge.runtime.topics import Topics
+from pycharge.runtime.usererror import UserError
+
+log = logging.getLogger("pycharge.host")
+
+HEARTBEAT_PERIOD = 1.0
+_STOP = object()
+_sequence = count()
+
+
+@dataclass
+class Runtime:
+    """What every module host of one process shares."""
+
+    connection: MqttConnection
+    topics: Topics
+    definitions: Definitions
+    external_prefix: str = ""
+    clock: Clock = field(default_factory=RealClock)
+    hal: Any = None
+    command_timeout: float = 10.0
+    watchdog: float = 10.0
+
+
+class Timer:
+    """A scheduled callback; :meth:`cancel` stops it from running (again)."""
+
+    __slots__ = ("args", "callback", "cancelled", "deadline", "period", "seq")
+
+    def __init__(self, deadline: float, period: float | None, callback: Callable[..., None],
+                 args: tuple) -> None:
+        self.deadline = deadline
+        self.period = period
+        self.callback = callback
+        self.args = args
+        self.cancelled = False
+        self.seq = next(_sequence)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def __lt__(self, other: Timer) -> bool:
+        return (self.deadline, self.seq) < (other.deadline, other.seq)
+
+
+class _ModuleFuture(Future):
+    """A future whose done-callbacks run on the module's thread, like everything else."""
+
+    def __init__(self, host: ModuleHost) -> None:
+        super().__init__()
+        self._host = host
+
+    def add_done_callback(self, fn: Callable[[Future], object]) -> None:
+        super().add_done_callback(lambda future: self._host.post(fn, future))
+
+
+class ModuleHost:
+    """Runs one module instance. A restart makes a new host; a host is never reused."""
+
+    def __init__(self, runtime: Runtime, config: ModuleConfig, module_class: type[Module],
+                 on_failure: Callable[[ModuleHost, str], None] | None = None) -> None:
+        self.runtime = runtime
+        self.config = config
+        self._class = module_class
+        self._on_failure = on_failure
+        self.log = logging.getLogger(f"pycharge.module.{config.id}")
+        self.stopping = threading.Event()
+        self.ready_published = threading.Event()
+        self.ready_called = threading.Event()
+        self.failure: str | None = None
+        self.module: Module | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._timers: list[Timer] = []
+        self._undo: list[Callable[[], None]] = []
+        self._errors: dict[str, ErrorState] = {}
+        self._pending: dict[str, tuple[Future, float]] = {}
+        self._pending_lock = threading.Lock()
+        self._answered: OrderedDict[str, bytes] = OrderedDict()
+        self._threads: list[threading.Thread] = []
+        self._feeds: dict[threading.Thread, list[float]] = {}
+        self._busy_since: float | None = None
+        self._heartbeats = 0
+        self.connections: dict[str, list[Connection]] = {}
+        self._worker = threading.Thread(target=self._work, name=config.id, daemon=True)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._worker.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop taking messages, let the module shut down, wait for its threads (bounded)."""
+        self.stopping.set()
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+        self._queue.put(_STOP)
+        if threading.current_thread() is not self._worker:
+            self._worker.join(timeout)
+            if self._worker.is_alive():
+                self.log.error("did not stop within %.1f s; leaving its thread behind", timeout)
+        for thread in self._threads:
+            thread.join(max(0.1, timeout / 4))
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+        for future, _ in pending.values():
+            if not future.done():
+                future.set_exception(CommandError(SHUTDOWN, f"{self.config.id} is stopping"))
+
+    def hung(self) -> str | None:
+        """Why this module counts as hung, or None while it makes progress."""
+        now = time.monotonic()
+        busy = self._busy_since
+        if busy is not None and now - busy > self.runtime.watchdog:
+            return f"its thread has been busy in one task for {now - busy:.1f} s"
+        for thread, (limit, last) in list(self._feeds.items()):
+            if thread.is_alive() and now - last > limit:
+                return f"thread {thread.name} did not feed its watchdog for {now - last:.1f} s"
+        return None
+
+    def post(self, callback: Callable[..., Any], *args: Any) -> None:
+        if not self.stopping.is_set():
+            self._queue.put((callback, args))
+
+    def schedule(self, delay: float, period: float | None, callback: Callable[..., None],
+                 args: tuple) -> Timer:
+        timer = Timer(self.runtime.clock.monotonic() + delay, period, callback, args)
+        self.post(heapq.heappush, self._timers, timer)
+        return timer
+
+    def spawn(self, name: str, target: Callable[[], None], watchdog: float | None) -> threading.Thread:
+        def run() -> None:
+            try:
+                target()
+            except Exception as exc:
+                if not self.stopping.is_set():
+                    self._fail(f"thread {name} raised {type(exc).__name__}: {exc}", exc)
+
+        thread = threading.Thread(target=run, name=f"{self.config.id}.{name}", daemon=True)
+        if watchdog is not None:
+            self._feeds[thread] = [watchdog, time.monotonic()]
+        self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def feed_watchdog(self) -> None:
+        entry = self._feeds.get(threading.current_thread())
+        if entry is not None:
+            entry[1] = time.monotonic()
+
+    # -- the module's thread --------------------------------------------------------------------
+    def _work(self) -> None:
+        self._run(self._setup)
+        while not self.stopping.is_set():
+            try:
+                job = self._queue.get(timeout=self._until_next_timer())
+            except queue.Empty:
+                job = None
+            if job is _STOP:
+                break
+            if job is not None:
+                self._run(job[0], *job[1])
+            self._run_due_timers()
+        if self.module is not None and self.failure is None:
+            try:
+                self.module.shutdown()
+            except Exception:
+                self.log.exception("shutdown failed")
+
+    def _run(self, callback: Callable[..., Any], *args: Any) -> None:
+        if self.failure is not None:
+            return
+        self._busy_since = time.monotonic()
+        try:
+            callback(*args)
+        except Exception as exc:
+            name = getattr(callback, "__qualname__", repr(callback))
+            self._fail(f"{name} raised {type(exc).__name__}: {exc}", exc)
+        finally:
+            self._busy_since = None
+
+    def _until_next_timer(self) -> float:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        if not self._timers:
+            return HEARTBEAT_PERIOD
+        return max(0.0, min(HEARTBEAT_PERIOD, self._timers[0].deadline - self.runtime.clock.monotonic()))
+
+    def _run_due_timers(self) -> None:
+        now = self.runtime.clock.monotonic()
+        while self._timers and self._timers[0].deadline <= now and not self.stopping.is_set():
+            timer = heapq.heappop(self._timers)
+            if timer.cancelled:
+                continue
+            if timer.period is not None:
+                timer.deadline = max(timer.deadline + timer.period, now)
+                heapq.heappush(self._timers, timer)
+            self._run(timer.callback, *timer.args)
+
+    def _fail(self, reason: str, exc: BaseException | None = None) -> None:
+        if self.failure is not None or self.stopping.is_set():
+            return
+        self.failure = reason
+        self.log.error("module failed: %s", reason, exc_info=exc)
+        self.stopping.set()
+        self._queue.put(_STOP)
+        if self._on_failure is not None:
+            self._on_failure(self, reason)
+
+    def _setup(self) -> None:
+        manifest = self.config.manifest
+        for impl_id in manifest.provides:
+            self._errors[impl_id] = self._new_error_state(impl_id)
+        self.connections = {
+            requirement: [Connection(self, f) for f in fulfillments]
+            for requirement, fulfillments in self.config.connections.items()
+        }
+        check_implementations_of_class(self._class, self.config, self.runtime.definitions)
+        self.module = self._class(self)
+        self._subscribe(self.runtime.topics.responses_to(self.config.id), self._on_response)
+        for impl_id in manifest.provides:
+            self._errors[impl_id].reset()
+            self._subscribe(self.runtime.topics.cmd(self.config.id, impl_id, "+"),
+                            lambda topic, payload, impl=impl_id: self._on_command(impl, topic, payload))
+        self._undo.append(self.runtime.connection.on_reconnect(lambda: self.post(self._reconnected)))
+        self.module.init()
+        self.schedule(HEARTBEAT_PERIOD, HEARTBEAT_PERIOD, self._heartbeat, ())
+        self.runtime.connection.publish(self.runtime.topics.module_ready(self.config.id), b"true")
+        self.ready_published.set()
+        self._subscribe(self.runtime.topics.global_ready, self._on_global_ready)
+
+    def _on_global_ready(self, topic: str, payload: bytes) -> None:
+        if payload == b"true":
+            self.post(self._call_ready)
+
+    def _call_ready(self) -> None:
+        if not self.ready_called.is_set() and self.module is not None:
+            self.ready_called.set()
+            self.module.ready()
+
+    def _reconnected(self) -> None:
+        if self.stopping.is_set() or self.module is None:
+            return
+        for state in self._errors.values():
+            state.republish()
+        self.module.reconnected()
+
+    def _heartbeat(self) -> None:
+        self._heartbeats += 1
+        self.runtime.connection.publish(self.runtime.topics.heartbeat(self.config.id),
+                                        str(self._heartbeats), qos=0)
+        now = time.monotonic()
+        with self._pending_lock:
+            expired = [k for k, (_, deadline) in self._pending.items() if deadline < now]
+            futures = [self._pending.pop(k)[0] for k in expired]
+        for future in futures:
+            if not future.done():
+                future.set_exception(CommandError(CMD_TIMEOUT, "no answer in time"))
+
+    def _subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None:
+        self._undo.append(self.runtime.connection.subscribe(topic_filter, handler))
+
+    # -- provided implementations: commands, variables, errors ------------------------------------
+    def interface_of(self, impl_id: str) -> Interface:
+        name = self.config.manifest.provides[impl_id].interface
+        return self.runtime.definitions.interfaces[name]
+
+    def error_state(self, impl_id: str) -> ErrorState:
+        return self._errors[impl_id]
+
+    def _new_error_state(self, impl_id: str) -> ErrorState:
+        origin: dict[str, Any] = {"module_id": self.config.id, "implementation_id": impl_id}
+        mapping = (self.config.mapping.get("implementations") or {}).get(impl_id) \
+            or self.config.mapping.get("module")
+        if mapping:
+            origin["mapping"] = dict(mapping)
+        topics = self.runtime.topics
+        return ErrorState(origin, self.interface_of(impl_id).errors,
+                          self.runtime.definitions.error_description,
+                          lambda error_type: topics.error(self.config.id, impl_id, error_type),
+                          self._publish_retained)
+
+    def _publish_retained(self, topic: str, payload: bytes) -> None:
+        if not self.stopping.is_set():
+            self.runtime.connection.publish(topic, payload, retain=True)
+
+    def publish_var(self, impl_id: str, var: str, value: Any) -> None:
+        if self.stopping.is_set():
+            return
+        interface = self.interface_of(impl_id)
+        if var not in interface.vars:
+            raise ValueError(f"interface {interface.name} has no variable '{var}'")
+        problems = self.runtime.definitions.check(value, interface.vars[var], var)
+        if problems:
+            raise ValueError(f"{impl_id}.{var}: {'; '.join(problems)}")
+        self.runtime.connection.publish(self.runtime.topics.var(self.config.id, impl_id, var),
+                                        json.dumps({"data": value}))
+
+    def _on_command(self, impl_id: str, topic: str, payload: bytes) -> None:
+        cmd = topic.rsplit("/", 1)[1]
+        try:
+            message = json.loads(payload)
+            if not isinstance(message, dict):
+                raise ValueError("a command message is a JSON object")
+            call_id, origin = message["id"], message["origin"]
+            if not (isinstance(call_id, str) and isinstance(origin, str) and "/" not in origin
+                    and "+" not in origin and "#" not in origin):
+                raise ValueError("'id' and 'origin' must be strings, 'origin' a module id")
+        except (ValueError, KeyError, TypeError) as exc:
+            self.log.error("rejected command %s.%s: %s", impl_id, cmd, _why(exc))
+            return
+        self.post(self._execute, impl_id, cmd, message)
+
+    def _execute(self, impl_id: str, cmd: str, message: dict[str, Any]) -> None:
+        call_id, origin = message["id"], message["origin"]
+        reply_topic = self.runtime.topics.response(self.config.id, impl_id, cmd, origin)
+        if call_id in self._answered:
+            self.log.warning("ignored a second copy of command %s.%s from %s", impl_id, cmd, origin)
+            self.runtime.connection.publish(reply_topic, self._answered[call_id])
+            return
+        deadline = message.get("deadline")
+        if isinstance(deadline, (int, float)) and time.monotonic() > deadline:
+            self.log.warning("dropped command %s.%s from %s: it arrived after its caller's "
+                             "timeout", impl_id, cmd, origin)
+            self._answer(reply_topic, call_id, error=(CMD_TIMEOUT, "arrived after the deadline"))
+            return
+        problems = self._check_call(self.interface_of(impl_id), cmd, message.get("args", {}))
+        if problems:
+            self.log.error("rejected command %s.%s from %s: %s", impl_id, cmd, origin,
+                           "; ".join(problems))
+            self._answer(reply_topic, call_id, error=(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
+            return
+        implementation = self.module.impl[impl_id] if self.module else None
+        try:
+            result = getattr(implementation, cmd)(**message.get("args", {}))
+        except Exception as exc:
+            self._answer(reply_topic, call_id, error=(HANDLER_EXCEPTION, f"{type(exc).__name__}: {exc}"))
+            raise
+        command = self.interface_of(impl_id).cmds[cmd]
+        problems = self.runtime.definitions.check(result, command.result, f"{cmd} result")
+        if problems:
+            self.log.error("command %s.%s returned a bad result: %s", impl_id, cmd, "; ".join(problems))
+            self._answer(reply_topic, call_id, error=(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
+            return
+        self._answer(reply_topic, call_id, result=result)
+
+    def _check_call(self, interface: Interface, cmd: str, args: Any) -> list[str]:
+        command = interface.cmds.get(cmd)
+        if command is None:
+            return [f"interface {interface.name} has no command '{cmd}'"]
+        if not isinstance(args, dict):
+            return ["'args' must be an object"]
+        problems = [f"unknown argument '{name}'" for name in args if name not in command.arguments]
+        problems += [f"missing argument '{name}'" for name in command.arguments if name not in args]
+        for name, spec in command.arguments.items():
+            if name in args:
+                problems += self.runtime.definitions.check(args[name], spec, name)
+        return problems
+
+    def _answer(self, topic: str, call_id: str, result: Any = None,
+                error: tuple[str, str] | None = None) -> None:
+        body: dict[str, Any] = {"id": call_id}
+        if error is None:
+            body["retval"] = result
+        else:
+            body["error"] = {"type": error[0], "message": error[1]}
+        payload = json.dumps(body).encode()
+        self._answered[call_id] = payload
+        while len(self._answered) > 512:
+            self._answered.popitem(last=False)
+        self.runtime.connection.publish(topic, payload)
+
+    # -- requirements: calls, variables, errors ----------------------------------------------------
+    def call(self, connection: Connection, cmd: str, args: dict[str, Any],
+             timeout: float | None) -> Future:
+        future = _ModuleFuture(self)
+        problems = self._check_call(connection.interface, cmd, args)
+        if problems:
+            future.set_exception(CommandError(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
+            return future
+        if self.stopping.is_set():
+            future.set_exception(CommandError(SHUTDOWN, f"{self.config.id} is stopping"))
+            return future
+        timeout = self.runtime.command_timeout if timeout is None else timeout
+        call_id = uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        with self._pending_lock:
+            self._pending[call_id] = (future, deadline)
+        topic = self.runtime.topics.cmd(connection.module_id, connection.implementation_id, cmd)
+        body = {"id": call_id, "origin": self.config.id, "args": args, "deadline": deadline}
+        if not self.runtime.connection.publish(topic, json.dumps(body)):
+            with self._pending_lock:
+                self._pending.pop(call_id, None)
+            future.set_exception(CommandError(NOT_CONNECTED, "the MQTT broker is not reachable"))
+        return _Waitable(future, self, call_id, timeout)
+
+    def _on_response(self, topic: str, payload: bytes) -> None:
+        try:
+            message = json.loads(payload)
+            call_id = message["id"]
+        except (ValueError, KeyError, TypeError) as exc:
+            self.log.error("rejected a command result on %s: %s", topic, _why(exc))
+            return
+        with self._pending_lock:
+            entry = self._pending.pop(call_id, None) if isinstance(call_id, str) else None
+        if entry is None:
+            return  # a late or duplicate answer: the caller already has its outcome
+        future = entry[0]
+        error = message.get("error")
+        if isinstance(error, dict):
+            future.set_exception(CommandError(str(error.get("type", HANDLER_EXCEPTION)),
+                                              str(error.get("message", ""))))
+        else:
+            future.set_result(message.get("retval"))
+
+    def subscribe_var(self, connection: Connection, var: str, callback: Callable[[Any], None]) -> None:
+        spec = connection.interface.vars.get(var)
+        if spec is None:
+            raise ValueError(f"interface {connection.interface.name} has no variable '{var}'")
+        topic = self.runtime.topics.var(connection.module_id, connection.implementation_id, var)
+        self._subscribe(topic, lambda t, payload: self.post(self._deliver_var, t, spec, payload,
+                                                            callback))
+
+    def _deliver_var(self, topic: str, spec: dict, payload: bytes, callback: Callable) -> None:
+        try:
+            message = json.loads(payload)
+            value = message["data"]
+        except (ValueError, KeyError, TypeError) as exc:
+            self.log.error("rejected variable on %s: %s", topic, _why(exc))
+            return
+        problems = self.runtime.definitions.check(value, spec, topic.rsplit("/", 1)[1])
+        if problems:
+            self.log.error("rejected variable on %s: %s", topic, "; ".join(problems))
+            return
+        callback(value)
+
+    def subscribe_errors(self, module_id: str, impl_id: str, on_raised: Callable,
+                         on_cleared: Callable) -> None:
+        if module_id == "+" and not self.config.manifest.enable_global_errors:
+            raise ValueError(f"{self.config.name}: manifest does not set enable_global_errors")
+        tracker = ErrorTracker()
+        self._subscribe(self.runtime.topics.errors_of(module_id, impl_id),
+                        lambda topic, payload: self.post(self._deliver_errors, tracker, topic,
+                                                         payload, on_raised, on_cleared))
+
+    def _deliver_errors(self, tracker: ErrorTracker, topic: str, payload: bytes,
+                        on_raised: Callable, on_cleared: Callable) -> None:
+        try:
+            raised, cleared = tracker.update(topic, json.loads(payload) if payload else {})
+        except (ValueError, TypeError) as exc:
+            self.log.error("rejected error message on %s: %s", topic, _why(exc))
+            return
+        for error in raised:
+            on_raised(error)
+        for error in cleared:
+            on_cleared(error)
+
+    # -- external MQTT ------------------------------------------------------------------------------
+    def _require_external(self) -> None:
+        if not self.config.manifest.enable_external_mqtt:
+            raise ValueError(f"{self.config.name}: manifest does not set enable_external_mqtt")
+
+    def publish_external(self, topic: str, payload: str | bytes, retain: bool) -> None:
+        self._require_external()
+        if not self.stopping.is_set():
+            self.runtime.connection.publish(self.runtime.external_prefix + topic, payload, qos=0,
+                                            retain=retain)
+
+    def subscribe_external(self, topic_filter: str, callback: Callable[[str, bytes], None]) -> None:
+        self._require_external()
+        prefix = self.runtime.external_prefix
+        self._subscribe(prefix + topic_filter,
+                        lambda topic, payload: self.post(callback, topic[len(prefix):], payload))
+
+
+class _Waitable(Future):
+    """The future handed to callers: ``result()`` gives up at the call's own timeout."""
+
+    def __init__(self, inner: Future, host: ModuleHost, call_id: str, timeout: float) -> None:
+        super().__init__()
+        self._inner = inner
+        self._host = host
+        self._call_id = call_id
+        self._timeout = timeout
+
+    def result(self, timeout: float | None = None) -> Any:
+        try:
+            return self._inner.result(self._timeout if timeout is None else timeout)
+        except FutureTimeout:
+            with self._host._pending_lock:
+                self._host._pending.pop(self._call_id, None)
+            raise CommandError(CMD_TIMEOUT, f"no answer within {self._timeout} s") from None
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        try:
+            self.result(timeout)
+        except Exception as exc:
+            return exc
+        return None
+
+    def done(self) -> bool:
+        return self._inner.done()
+
+    def add_done_callback(self, fn: Callable[[Future], object]) -> None:
+        self._inner.add_done_callback(lambda _inner: fn(self))
+
+    def cancel(self) -> bool:
+        return False
+
+
+def check_implementations_of_class(module_class: type[Module], config: ModuleConfig,
+                                   definitions: Definitions) -> None:
+    """Refuse a module whose implementation classes lack a command of their interface."""
+    for impl_id, provision in config.manifest.provides.items():
+        implementation = module_class.implementations.get(impl_id, Implementation)
+        interface = definitions.interfaces.get(provision.interface)
+        if interface is None:
+            raise UserError(f"{config.manifest.path}: provides.{impl_id}: unknown interface "
+                            f"'{provision.interface}'")
+        missing = [cmd for cmd in interface.cmds if not callable(getattr(implementation, cmd, None))]
+        if missing:
+            raise UserError(f"module {config.name}: {impl_id} ({interface.name}) does not "
+                            f"implement: {', '.join(missing)}")
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,89 @@
+"""Fixtures shared by every test: a real mosquitto on a free port, a bus client, a stack."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pycharge.runtime.mqtt import BrokerAddress
+from tests.support.probe import Probe
+
+EXAMPLE_MODULES = Path(__file__).parent / "example"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mosquitto exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("mosquitto did not start listening")
+
+
+class Mosquitto:
+    """A real mosquitto on a free port; can be stopped and started again (broker-loss tests)."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(binary).exists():
+            raise RuntimeError("mosquitto is not installed (Debian package 'mosquitto')")
+        self.binary = binary
+        self.port = free_port()
+        self.conf = directory / "mosquitto.conf"
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                             "persistence false\n")
+        self.process: subprocess.Popen | None = None
+        self.address = BrokerAddress("127.0.0.1", self.port)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([self.binary, "-c", str(self.conf)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(5)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """A mosquitto for the whole session (tests use distinct MQTT prefixes)."""
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def private_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A mosquitto of this test alone, which the test may stop and start."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def probe(mosquitto: Mosquitto) -> Iterator[Probe]:
+    """An MQTT client that records what it sees on the session's mosquitto."""
+    client = Probe(mosquitto.address)
+    yield client
+    client.close()
