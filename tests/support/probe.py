@@ -58,5 +58,5 @@ class Probe:
             return [json.loads(p) for t, p in self.messages if t == topic and p]
 
     def close(self) -> None:
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,13 +34,16 @@ def write_config(directory: Path, config: dict[str, Any], name: str = "config.ya
 @contextmanager
 def running(path: Path, broker: BrokerAddress, module_dirs: list[Path] = (),
             **manager_options: Any) -> Iterator[Manager]:
-    """Start the manager for ``path`` and stop it at the end of the block."""
+    """Start the manager for ``path`` with its supervision loop; stop it at the end."""
     catalog = ModuleCatalog(module_dirs)
     definitions = Definitions.load(module_dirs)
     config = config_loader.load(path, catalog, definitions)
     manager = Manager(config, catalog, definitions, broker, **manager_options)
     manager.start(ready_timeout=15)
+    supervisor = threading.Thread(target=manager.run, kwargs={"period": 0.05}, daemon=True)
+    supervisor.start()
     try:
         yield manager
     finally:
-        manager.stop()
+        manager.stop_requested.set()
+        supervisor.join(15)
