@@ -495,6 +495,10 @@ class ModuleHost:
         for error in cleared:
             on_cleared(error)
 
+    def subscribe_heartbeat(self, module_id: str, callback: Callable[[], None]) -> None:
+        self._subscribe(self.runtime.topics.heartbeat(module_id),
+                        lambda _topic, _payload: self.post(callback))
+
     # -- external MQTT ------------------------------------------------------------------------------
     def _require_external(self) -> None:
         if not self.config.manifest.enable_external_mqtt:

@@ -169,6 +169,14 @@ class Module:
         """(module id, requirement id) of every module connected to our ``impl_id``."""
         return list(self._host.config.required_by.get(impl_id, []))
 
+    def subscribe_heartbeat(self, module_id: str, callback: Callable[[], None]) -> None:
+        """Run ``callback()`` on our thread for each heartbeat of module ``module_id``.
+
+        Every module's thread publishes a heartbeat once a second (HEARTBEAT_PERIOD); its
+        absence means that module hung, died or the bus is gone.
+        """
+        self._host.subscribe_heartbeat(module_id, callback)
+
     # -- time and threads ------------------------------------------------------------------------
     def call_later(self, delay: float, callback: Callable[..., None], *args: Any) -> Timer:
         """Run ``callback(*args)`` on our thread after ``delay`` seconds of ``self.clock``."""
