@@ -1,0 +1,1 @@
+"""Configurations shipped with pycharge (a package so the YAML files are installed with it)."""

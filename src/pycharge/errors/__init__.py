@@ -1,0 +1,1 @@
+"""EVerest-format error declarations (a package so the YAML files are installed with it)."""

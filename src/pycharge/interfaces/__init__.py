@@ -1,0 +1,1 @@
+"""EVerest-format interface definitions (a package so the YAML files are installed with it)."""

@@ -1,0 +1,1 @@
+"""EVerest-format type definitions (a package so the YAML files are installed with it)."""
