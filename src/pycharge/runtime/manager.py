@@ -122,6 +122,7 @@ class Manager:
     def start(self, ready_timeout: float = 30.0) -> None:
         """Connect, start every module, wait until all are ready (or the timeout), go."""
         self.connection.start()
+        self.connection.on_reconnect(self._republish)
         self.connection.publish(self.topics.global_ready, b"", retain=True)
         self.connection.subscribe(self.topics.module_ready("+"), self._on_module_ready)
         for module_id, entry in self._supervised.items():
@@ -143,6 +144,14 @@ class Manager:
         log.info("all %d modules started in %.0f ms", len(self._supervised) - len(missing),
                  (time.monotonic() - started) * 1000)
         self.notifier.send("READY=1\nSTATUS=charging stack running")
+
+    def _republish(self) -> None:
+        """A restarted broker lost retained state: send ours again (network thread)."""
+        if self.global_ready.is_set():
+            self.connection.publish(self.topics.global_ready, b"true", retain=True)
+        for entry in self._supervised.values():
+            for state in entry.faults.values():
+                state.republish()
 
     def _start_unit(self, entry: _Supervised) -> None:
         entry.unit = self._unit_factory(self, entry.config)
