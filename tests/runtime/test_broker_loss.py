@@ -31,7 +31,7 @@ def test_modules_reconnect_and_resubscribe(tmp_path: Path, private_mosquitto: Mo
         assert caught.value.kind == NOT_CONNECTED
         private_mosquitto.start()
 
-        wait_until(lambda: manager.connection.connected.is_set(), timeout=15, what="reconnect")
+        wait_until(manager.connection.connected.is_set, timeout=15, what="reconnect")
         assert wait_until(lambda: _try_add(link), timeout=10, what="a call after reconnect") == 4.0
         assert manager.host("provider").module.add_calls == calls_before + 1  # nothing ran twice
         seen = len(user.seen_counter)
@@ -52,7 +52,7 @@ def test_modules_reconnect_and_resubscribe(tmp_path: Path, private_mosquitto: Mo
             probe.close()
 
 
-def _try_add(link) -> float | None:  # noqa: ANN001 - a Connection
+def _try_add(link) -> float | None:
     try:
         return link.call("add", a=1, b=1, timeout=1.0)
     except CommandError:

@@ -13,7 +13,7 @@ from tests.support.probe import Probe
 from tests.support.waiting import wait_until
 
 
-def provider_link(stack: Manager):  # noqa: ANN201 - a Connection of the user module
+def provider_link(stack: Manager):
     return stack.host("user").module.connection("provider")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,36 @@ def test_systemd_is_told_ready_and_fed(tmp_path: Path, mosquitto: Mosquitto,
         messages = [notify_socket.recv(256).decode() for _ in range(3)]
     assert messages[0].startswith("READY=1")
     assert messages[1:] == ["WATCHDOG=1", "WATCHDOG=1"]
+
+
+def test_watchdog_is_not_fed_while_the_manager_hangs(tmp_path: Path, mosquitto: Mosquitto,
+                                                     notify_socket: socket.socket,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """systemd restarts a hung manager because the WATCHDOG=1 datagrams stop."""
+    hang = threading.Event()
+    release = threading.Event()
+    path = write_config(tmp_path, EXAMPLE_CONFIG)
+    with running(path, mosquitto.address, [EXAMPLE_MODULES]) as manager:
+        original = manager.supervise_once
+
+        def supervise_or_hang() -> None:
+            if hang.is_set():
+                release.wait()
+            original()
+
+        monkeypatch.setattr(manager, "supervise_once", supervise_or_hang)
+        assert notify_socket.recv(256).startswith(b"READY=1")
+        assert notify_socket.recv(256) == b"WATCHDOG=1"
+        hang.set()
+        notify_socket.settimeout(0.1)
+        while True:  # drain a feed that was already under way
+            try:
+                notify_socket.recv(256)
+            except TimeoutError:
+                break
+        notify_socket.settimeout(1.0)
+        with pytest.raises(TimeoutError):
+            notify_socket.recv(256)  # 10 watchdog periods without a feed
+        release.set()
+        notify_socket.settimeout(5)
+        assert notify_socket.recv(256) == b"WATCHDOG=1"
