@@ -81,9 +81,34 @@ def private_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker.stop()
 
 
+class Embedded:
+    """The embedded broker, with the same face as :class:`Mosquitto` for the tests."""
+
+    def __init__(self) -> None:
+        from pycharge.broker import EmbeddedBroker
+
+        self.broker = EmbeddedBroker(port=0)
+        self.broker.start()
+        self.port = self.broker.port
+        self.address = BrokerAddress("127.0.0.1", self.port)
+
+
+@pytest.fixture(scope="session")
+def embedded_broker() -> Iterator[Embedded]:
+    broker = Embedded()
+    yield broker
+    broker.broker.stop()
+
+
 @pytest.fixture
-def probe(mosquitto: Mosquitto) -> Iterator[Probe]:
-    """An MQTT client that records what it sees on the session's mosquitto."""
-    client = Probe(mosquitto.address)
+def broker(mosquitto: Mosquitto) -> Mosquitto | Embedded:
+    """The broker a test's stack uses: mosquitto, unless a test module overrides this."""
+    return mosquitto
+
+
+@pytest.fixture
+def probe(broker: Mosquitto | Embedded) -> Iterator[Probe]:
+    """An MQTT client that records what it sees on the test's broker."""
+    client = Probe(broker.address)
     yield client
     client.close()

@@ -24,9 +24,9 @@ EXAMPLE_CONFIG = {
 
 
 @pytest.fixture
-def stack(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Manager]:
+def stack(tmp_path: Path, broker: Mosquitto) -> Iterator[Manager]:
     path = write_config(tmp_path, EXAMPLE_CONFIG)
-    with running(path, mosquitto.address, [EXAMPLE_MODULES], watchdog=1.0,
+    with running(path, broker.address, [EXAMPLE_MODULES], watchdog=1.0,
                  command_timeout=3.0) as manager:
         wait_until(lambda: manager.host("user").module.ready_results, what="user ready")
         yield manager

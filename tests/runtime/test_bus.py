@@ -13,6 +13,13 @@ from tests.support.probe import Probe
 from tests.support.waiting import wait_until
 
 
+@pytest.fixture(params=["mosquitto", "embedded"])
+def broker(request: pytest.FixtureRequest) -> object:
+    """Every bus test runs against mosquitto and against the embedded broker."""
+    return request.getfixturevalue(f"{request.param}_broker" if request.param == "embedded"
+                                   else request.param)
+
+
 def provider_link(stack: Manager):
     return stack.host("user").module.connection("provider")
 
