@@ -6,9 +6,8 @@ import json
 import uuid
 from typing import Any
 
-from tests.support.probe import Probe
-
 from pycharge.runtime.topics import Topics
+from tests.support.probe import Probe
 
 FIRMWARE_ENDS = {"DownloadFailed", "InvalidSignature", "InstallationFailed",
                  "InstallVerificationFailed", "InstallRebooting", "Installed"}

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tests.conftest import Mosquitto
 from tests.modules.system.bus import SystemBus
 from tests.modules.system.evse_stub import FAKES, definition_dirs

@@ -6,9 +6,9 @@ import os
 from datetime import timedelta
 
 import pytest
-from tests.modules.system.conftest import NOWHERE, SystemRig
 
 from pycharge.runtime.clock import rfc3339, utc_now
+from tests.modules.system.conftest import NOWHERE, SystemRig
 
 
 @pytest.mark.parametrize(("reset_type", "expected"), [

@@ -9,12 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from pycharge.runtime.clock import rfc3339, utc_now
 from tests.modules.system.bus import SystemBus
 from tests.modules.system.conftest import BUNDLE_MAGIC, NOWHERE, Signer, SystemRig
 from tests.modules.system.fileserver import FileServer, Route
 from tests.support.waiting import wait_until
-
-from pycharge.runtime.clock import rfc3339, utc_now
 
 IMAGE = "firmware-update.image"
 THE_IMAGE = b"<the test image>"  # a route body the test replaces by the image

@@ -11,13 +11,13 @@ import time
 from datetime import timedelta
 
 import pytest
+
+from pycharge.runtime.clock import rfc3339, utc_now
 from tests.conftest import free_port
 from tests.modules.system.bus import SystemBus
 from tests.modules.system.conftest import SystemRig
 from tests.modules.system.fileserver import FileServer, Route
 from tests.support.waiting import wait_until
-
-from pycharge.runtime.clock import rfc3339, utc_now
 
 NAME = re.compile(r"^diagnostics_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.tar\.gz$")
 

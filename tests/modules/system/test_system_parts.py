@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.modules.system.fileserver import FileServer, Route
 
 from pycharge.modules.CbSystem.downloader import DownloadError, Limits, download
 from pycharge.modules.CbSystem.logs import archive_name
@@ -19,6 +18,7 @@ from pycharge.modules.CbSystem.rauc import parse_status
 from pycharge.modules.CbSystem.settime import TIME_T_32_END, latest_plausible
 from pycharge.modules.CbSystem.timestamps import parse_rfc3339
 from pycharge.modules.CbSystem.urls import LocationError, check_location
+from tests.modules.system.fileserver import FileServer, Route
 
 # As RAUC prints it on a Charge Control C, with the colours it adds on a terminal.
 RAUC_STATUS = """\
