@@ -44,8 +44,10 @@ def test_a_failing_module_is_restarted_alone_and_dependents_are_told(stack: Mana
     else:
         link.call_async("block", seconds=3.0, timeout=0.1)
     restarted(stack, "provider")
-    assert stack.host("provider").module is not old
+    new = stack.host("provider").module
+    assert new is not old
     assert old.safe_state_called
+    wait_until(lambda: hasattr(new, "ready_at"), what="ready() of the new instance")
     assert stack.status()["user"]["restarts"] == 0
     wait_until(lambda: [e for e in user.cleared if e.type == MODULE_FAULT],
                what="ModuleFault cleared at the user")

@@ -59,9 +59,10 @@ class Implementation:
         self._host.publish_var(self.id, var, value)
 
     def raise_error(self, error_type: str, message: str = "", sub_type: str = "",
-                    severity: str = "High") -> Error | None:
+                    severity: str = "High", vendor_id: str = "") -> Error | None:
         """Raise ``namespace/Name``; nothing happens if it is already active."""
-        return self._host.error_state(self.id).raise_error(error_type, message, sub_type, severity)
+        return self._host.error_state(self.id).raise_error(error_type, message, sub_type, severity,
+                                                           vendor_id)
 
     def clear_error(self, error_type: str, sub_type: str | None = None) -> list[Error]:
         """Clear one sub-type of ``error_type``, or all of its sub-types."""

@@ -130,10 +130,12 @@ class MqttConnection:
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> Callable[[], None]:
         """Route messages matching ``topic_filter`` to ``handler``; returns the undo function."""
         with self._lock:
-            handlers = self._handlers.setdefault(topic_filter, [])
-            first = not handlers
-            handlers.append(handler)
-        if first and self.connected.is_set():
+            self._handlers.setdefault(topic_filter, []).append(handler)
+        if self.connected.is_set():
+            # Subscribing again even if another module of this process already did: the broker
+            # then delivers the retained messages anew, which a newcomer (e.g. a restarted
+            # module waiting for the retained "ready") needs. Handlers of retained state are
+            # idempotent, so the other subscribers do not mind seeing it twice.
             self._client.subscribe(topic_filter, qos)
 
         def unsubscribe() -> None:

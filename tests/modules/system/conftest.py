@@ -19,10 +19,11 @@ import yaml
 
 from tests.conftest import Mosquitto
 from tests.modules.system.bus import SystemBus
-from tests.modules.system.evse_stub import FAKES, definition_dirs
 from tests.modules.system.fileserver import FileServer
 from tests.support.probe import Probe
 from tests.support.stack import running, write_config
+
+FAKES = Path(__file__).parent / "fakes"
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 BUNDLE_MAGIC = b"hsqs"  # RAUC bundles are SquashFS images; the simulated rauc checks this
@@ -141,7 +142,7 @@ class SystemRig:
         path = self.config_path or self.write()
         prefix = yaml.safe_load(path.read_text())["settings"]["mqtt_everest_prefix"] + "/"
         bus = SystemBus(self.probe, prefix)
-        with running(path, self.broker.address, [FAKES, *definition_dirs()]):
+        with running(path, self.broker.address, [FAKES]):
             yield bus
 
     def calls(self) -> list[list[str]]:

@@ -2,8 +2,6 @@
 
 from collections.abc import Callable
 
-from tests.modules.system.evse_stub import definition_dirs
-
 from pycharge.runtime.definitions import Definitions
 from pycharge.runtime.module import Implementation, Module
 
@@ -19,7 +17,7 @@ class Evse(Implementation):
     pass
 
 
-for _name in Definitions.load(definition_dirs()).interfaces["evse_manager"].cmds:
+for _name in Definitions.load().interfaces["evse_manager"].cmds:
     setattr(Evse, _name, _not_here(_name))
 
 

@@ -1,0 +1,1 @@
+"""EvseManager module package (see README.md)."""
