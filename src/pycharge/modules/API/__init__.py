@@ -1,0 +1,1 @@
+"""API module (see README.md)."""

@@ -1,0 +1,1 @@
+"""DummyTokenProvider module (see README.md)."""

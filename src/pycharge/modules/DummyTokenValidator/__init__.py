@@ -1,0 +1,1 @@
+"""DummyTokenValidator module (see README.md)."""

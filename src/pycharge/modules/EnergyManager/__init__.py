@@ -1,0 +1,1 @@
+"""EnergyManager module (see README.md)."""

@@ -1,0 +1,1 @@
+"""EnergyNode module (see README.md)."""

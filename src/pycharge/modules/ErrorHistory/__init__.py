@@ -1,0 +1,1 @@
+"""ErrorHistory module (see README.md)."""
