@@ -2,7 +2,9 @@
 
 A module with ``uses_hal = True`` receives an object with this shape as ``self.hal``:
 ``RealHal`` (python-periphery and sysfs, see ``real.py``) on the board, the simulated board's
-HAL under ``pycharge run --sim``. Driver code never knows which one it talks to.
+HAL (``pycharge.simulation.hal.SimHal``) under ``pycharge run --sim``. Driver code never knows
+which one it talks to. Both raise the OSError subclasses of ``errors.py``, whose messages name
+what was looked for and what exists.
 """
 
 from __future__ import annotations

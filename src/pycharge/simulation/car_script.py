@@ -1,0 +1,173 @@
+"""EVerest EvManager command scripts ("sleep 1;iec_wait_pwr_ready;draw_power_regulated 16,3;…").
+
+A script is a ``;``-separated list of commands, arguments separated by spaces or commas. The
+runner works like EvManager's: on each step it runs commands until one blocks (``sleep``, the
+``*_wait_*`` commands), then applies the car's charging mode to the board (regulated: C while
+the PWM offers power, else B). When the script ends the car returns to its defaults: unplugged.
+Times are simulated (``sleep`` waits on the board's clock). ISO 15118 commands are not
+supported: pycharge's simulated car is an IEC 61851 (PWM) car.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pycharge.simulation.board import Board
+
+# name -> number of arguments
+COMMANDS: dict[str, int] = {
+    "sleep": 1, "iec_wait_pwr_ready": 0, "iso_wait_pwm_is_running": 0,
+    "draw_power_regulated": 2, "draw_power_fixed": 2, "pause": 0, "plugin": 0, "unplug": 0,
+    "error_e": 0, "diode_fail": 0, "rcd_current": 1,
+}
+
+
+class ScriptError(ValueError):
+    """A script that cannot run: unknown command, wrong arguments."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[float, ...]
+
+
+def parse(script: str) -> list[Command]:
+    """Parse a whole script up front, so a typo never leaves a car half-way through a session."""
+    commands = []
+    for part in script.split(";"):
+        words = part.replace(",", " ").split()
+        if not words:
+            continue
+        name, raw_args = words[0], words[1:]
+        if name not in COMMANDS:
+            raise ScriptError(f"Command not found: {name} (supported: {', '.join(COMMANDS)})")
+        if len(raw_args) != COMMANDS[name]:
+            raise ScriptError(f"Invalid number of arguments for: {name} expected "
+                              f"{COMMANDS[name]} got {len(raw_args)}")
+        try:
+            args = tuple(float(a) for a in raw_args)
+        except ValueError:
+            raise ScriptError(f"{name}: arguments must be numbers, got {' '.join(raw_args)}") \
+                from None
+        if name.startswith("draw_power") and args[1] not in (1.0, 3.0):
+            raise ScriptError(f"{name}: phases must be 1 or 3, got {raw_args[1]}")
+        commands.append(Command(name, args))
+    return commands
+
+
+class ScriptRunner:
+    """Runs one car's scripts against the board; call :meth:`step` periodically."""
+
+    UNPLUGGED, PLUGGED_IN, REGULATED, FIXED, ERROR_E = (
+        "unplugged", "plugged_in", "charging_regulated", "charging_fixed", "error_e")
+
+    def __init__(self, board: Board, max_current_a: float = 16.0, three_phases: bool = True) -> None:
+        self.board = board
+        self.max_current_a = max_current_a
+        self.three_phases = three_phases
+        self.queue: deque[Command] = deque()
+        self.mode = self.UNPLUGGED
+        self._sleep_until: float | None = None
+        self._handlers: dict[str, Callable[[tuple[float, ...], float], bool]] = {
+            "sleep": self._sleep, "iec_wait_pwr_ready": self._wait_pwm(7.0),
+            "iso_wait_pwm_is_running": self._wait_pwm(4.0),
+            "draw_power_regulated": self._draw(self.REGULATED),
+            "draw_power_fixed": self._draw(self.FIXED),
+            "pause": self._set_mode(self.PLUGGED_IN), "plugin": self._set_mode(self.PLUGGED_IN),
+            "unplug": self._set_mode(self.UNPLUGGED), "error_e": self._set_mode(self.ERROR_E),
+            "diode_fail": self._diode_fail, "rcd_current": self._rcd_current,
+        }
+
+    @property
+    def running(self) -> bool:
+        return bool(self.queue)
+
+    def reset(self) -> None:
+        """The car's defaults: unplugged, healthy, no residual current, script stopped."""
+        self.queue.clear()
+        self._sleep_until = None
+        self.mode = self.UNPLUGGED
+        self.board.set_fault("diode_short", False)
+        self.board.set_residual_current(0.0)
+        self.board.set_car_request(self.max_current_a, 3 if self.three_phases else 1)
+        self._apply_mode()
+
+    def execute(self, script: str) -> None:
+        """Start a new session script from the car's defaults."""
+        commands = parse(script)
+        self.reset()
+        self.queue.extend(commands)
+
+    def modify(self, script: str) -> None:
+        """Replace the rest of the running script, keeping the car's present state."""
+        commands = parse(script)
+        self.queue = deque(commands)
+        self._sleep_until = None
+
+    def step(self) -> None:
+        """Run commands until one blocks, then let the car act on its mode."""
+        now = self.board.advance()
+        was_running = self.running
+        while self.queue:
+            command = self.queue[0]
+            if not self._handlers[command.name](command.args, now):
+                break
+            self.queue.popleft()
+        self._apply_mode()
+        if was_running and not self.queue:
+            self.reset()
+
+    # -- commands (True = done) -------------------------------------------------------------------
+    def _sleep(self, args: tuple[float, ...], now: float) -> bool:
+        if self._sleep_until is None:
+            self._sleep_until = now + args[0]
+        if now < self._sleep_until:
+            return False
+        self._sleep_until = None
+        return True
+
+    def _wait_pwm(self, lower: float) -> Callable[[tuple[float, ...], float], bool]:
+        def wait(_args: tuple[float, ...], _now: float) -> bool:
+            self.mode = self.PLUGGED_IN
+            self._apply_mode()
+            duty = self.board.cp_duty_percent()
+            return duty is not None and lower < duty < 97.0
+        return wait
+
+    def _draw(self, mode: str) -> Callable[[tuple[float, ...], float], bool]:
+        def draw(args: tuple[float, ...], _now: float) -> bool:
+            self.board.set_car_request(args[0], int(args[1]))
+            self.mode = mode
+            return True
+        return draw
+
+    def _set_mode(self, mode: str) -> Callable[[tuple[float, ...], float], bool]:
+        def set_mode(_args: tuple[float, ...], _now: float) -> bool:
+            self.mode = mode
+            return True
+        return set_mode
+
+    def _diode_fail(self, _args: tuple[float, ...], _now: float) -> bool:
+        self.board.set_fault("diode_short", True)
+        return True
+
+    def _rcd_current(self, args: tuple[float, ...], _now: float) -> bool:
+        self.board.set_residual_current(args[0])
+        return True
+
+    def _apply_mode(self) -> None:
+        if self.mode == self.UNPLUGGED:
+            state = "A"
+        elif self.mode == self.ERROR_E:
+            state = "E"
+        elif self.mode == self.FIXED:
+            state = "C"
+        elif self.mode == self.REGULATED:
+            duty = self.board.cp_duty_percent()
+            state = "C" if duty is not None and 7.0 < duty < 97.0 else "B"
+        else:
+            state = "B"
+        self.board.set_car_state(state)

@@ -1,0 +1,109 @@
+"""EvManager command scripts: parsing, and a car following them against the board."""
+
+from __future__ import annotations
+
+import pytest
+
+from pycharge.simulation.board import Board
+from pycharge.simulation.car_script import Command, ScriptError, ScriptRunner, parse
+from tests.simulation.conftest import Evse, ManualClock
+
+
+def test_parse_everest_syntax() -> None:
+    assert parse("sleep 1;iec_wait_pwr_ready; sleep 0.5 ;draw_power_regulated 16,3;;unplug") == [
+        Command("sleep", (1.0,)), Command("iec_wait_pwr_ready", ()), Command("sleep", (0.5,)),
+        Command("draw_power_regulated", (16.0, 3.0)), Command("unplug", ())]
+    assert parse("") == []
+
+
+@pytest.mark.parametrize(("script", "message"), [
+    ("sleep 1;fly", "Command not found: fly"),
+    ("sleep", "Invalid number of arguments for: sleep expected 1 got 0"),
+    ("unplug now", "Invalid number of arguments for: unplug expected 0 got 1"),
+    ("draw_power_regulated 16,2", "phases must be 1 or 3"),
+    ("rcd_current lots", "arguments must be numbers"),
+])
+def test_bad_scripts_are_refused_whole(script: str, message: str) -> None:
+    with pytest.raises(ScriptError, match=message):
+        parse(script)
+
+
+@pytest.fixture
+def runner(board: Board) -> ScriptRunner:
+    return ScriptRunner(board)
+
+
+def run_for(runner: ScriptRunner, clock: ManualClock, seconds: float, step: float = 0.05) -> None:
+    end = clock.now + seconds
+    while clock.now < end - 1e-9:
+        clock.now += step
+        runner.step()
+
+
+def test_a_regulated_session(board: Board, evse: Evse, runner: ScriptRunner,
+                             clock: ManualClock) -> None:
+    runner.execute("sleep 1;iec_wait_pwr_ready;draw_power_regulated 16,3;sleep 10;unplug")
+    run_for(runner, clock, 0.5)
+    assert board.car.state == "A"  # still asleep
+    run_for(runner, clock, 1.0)
+    assert board.car.state == "B"  # plugged in, waiting for PWM
+    evse.drive(100)
+    run_for(runner, clock, 1.0)
+    assert board.car.state == "B"
+    evse.drive(26.67)
+    run_for(runner, clock, 0.1)
+    assert board.car.state == "C"
+    evse.drive(100)  # the EVSE pauses: the car goes back to B
+    run_for(runner, clock, 0.1)
+    assert board.car.state == "B"
+    evse.drive(26.67)
+    run_for(runner, clock, 0.1)
+    assert board.car.state == "C" and board.car.requested_a == 16 and board.car.phases == 3
+    run_for(runner, clock, 10)
+    assert board.car.state == "A" and not runner.running
+    states = [e.value for e in board.log.events("car", "state")]
+    assert states == ["B", "C", "B", "C", "A"]
+    entered_b = board.log.first("car", "state", "B").time
+    assert entered_b == pytest.approx(1.05)  # sleep 1 measured on the simulated clock
+
+
+def test_fixed_mode_stays_in_c_and_pause_goes_to_b(board: Board, evse: Evse, runner: ScriptRunner,
+                                                   clock: ManualClock) -> None:
+    runner.execute("plugin;draw_power_fixed 10,1;sleep 100")
+    run_for(runner, clock, 0.1)
+    assert board.car.state == "C"  # even without PWM: the rule-breaking test car
+    assert (board.car.requested_a, board.car.phases) == (10, 1)
+    runner.modify("pause;sleep 100")
+    run_for(runner, clock, 0.1)
+    assert board.car.state == "B" and runner.running
+
+
+def test_faults_from_the_script(board: Board, runner: ScriptRunner, clock: ManualClock) -> None:
+    runner.execute("plugin;diode_fail;rcd_current 30;error_e;sleep 5")
+    run_for(runner, clock, 0.1)
+    assert board.car.diode_short and board.rcm.tripped and board.car.state == "E"
+    run_for(runner, clock, 5)  # script over: the car is back to its defaults
+    assert not board.car.diode_short and not board.rcm.tripped and board.car.state == "A"
+
+
+def test_execute_starts_from_the_defaults(board: Board, runner: ScriptRunner,
+                                          clock: ManualClock) -> None:
+    runner.execute("plugin;rcd_current 10;sleep 100")
+    run_for(runner, clock, 0.1)
+    runner.execute("sleep 100")
+    assert board.rcm.residual_ma == 0 and board.car.state == "A"
+
+
+def test_wait_for_pwm_thresholds(board: Board, evse: Evse, runner: ScriptRunner,
+                                 clock: ManualClock) -> None:
+    runner.execute("iec_wait_pwr_ready;sleep 100")
+    evse.drive(5)  # HLC 5 %: not enough for a basic-charging car
+    run_for(runner, clock, 0.2)
+    assert runner.queue[0].name == "iec_wait_pwr_ready"
+    evse.drive(8)
+    run_for(runner, clock, 0.1)
+    assert runner.queue[0].name == "sleep"
+    runner.execute("iso_wait_pwm_is_running;sleep 100")
+    evse.drive(5)
+    run_for(runner, clock, 0.1)
+    assert runner.queue[0].name == "sleep"
