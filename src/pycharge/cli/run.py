@@ -71,6 +71,9 @@ class Stack:
             self.simulation = Simulation.for_config(config, catalog)
             clock, hal, extra = self.simulation.clock, self.simulation.hal, \
                 self.simulation.extra_modules
+        else:
+            from pycharge.hal.real import RealHal
+            hal = RealHal()
         factory = None
         if args.process_per_module:
             from pycharge.runtime.processes import unit_factory
@@ -78,6 +81,8 @@ class Stack:
                           "--log-level", logging.getLevelName(logging.getLogger().level).lower()]
             for directory in args.modules_dir:
                 child_args += ["--modules-dir", str(directory)]
+            if args.sim:
+                child_args.append("--sim")
             in_process = {m.id for m in extra}
             if args.sim:
                 in_process |= {m.id for m in config.modules.values()

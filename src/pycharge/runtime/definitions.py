@@ -64,7 +64,25 @@ class Definitions:
                 raw_interfaces[path.stem] = (path, _read(path))
         for name, (path, raw) in raw_interfaces.items():
             defs.interfaces[name] = defs._interface(name, path, raw)
+            defs._check_references(path, raw)
+        for file, types in defs.types.items():
+            defs._check_references(Path(f"types/{file}.yaml"), types)
         return defs
+
+    def _check_references(self, path: Path, node: Any) -> None:
+        """Refuse a definition that refers to a type nobody defines (a bug in the package)."""
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    try:
+                        self.resolve(value)
+                    except KeyError:
+                        raise UserError(f"{path}: refers to unknown type {value}") from None
+                else:
+                    self._check_references(path, value)
+        elif isinstance(node, list):
+            for item in node:
+                self._check_references(path, item)
 
     def resolve(self, ref: str) -> Mapping[str, Any]:
         """Resolve ``/<types file>#/<TypeName>`` to the type's schema."""

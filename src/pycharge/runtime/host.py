@@ -201,7 +201,8 @@ class ModuleHost:
             if job is not None:
                 self._run(job[0], *job[1])
             self._run_due_timers()
-        if self.module is not None and self.failure is None:
+        if self.module is not None:
+            # Also after a failure: shutdown releases the hardware the next instance will need.
             try:
                 self.module.shutdown()
             except Exception:

@@ -102,15 +102,25 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broker", required=True)
     parser.add_argument("--modules-dir", type=Path, action="append", default=[])
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--sim", action="store_true",
+                        help="the configuration runs on the simulated board (modules touching "
+                             "the board run in the parent, beside the simulation)")
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
     catalog = ModuleCatalog(args.modules_dir)
     definitions = Definitions.load(args.modules_dir)
     config = config_loader.load(args.config, catalog, definitions)
+    hal = None
+    if args.sim:
+        from pycharge.simulation.simulation import prepare
+        prepare(config, catalog)  # the same wiring as the parent's (e.g. the simulated meter)
+    else:
+        from pycharge.hal.real import RealHal
+        hal = RealHal()
     settings = config.settings
     connection = MqttConnection(BrokerAddress.parse(args.broker), name=f"pycharge-{args.module}")
     runtime = Runtime(connection, Topics(settings.mqtt_everest_prefix), definitions,
-                      settings.mqtt_external_prefix)
+                      settings.mqtt_external_prefix, hal=hal)
     done = threading.Event()
     failed: list[str] = []
 

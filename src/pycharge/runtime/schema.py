@@ -38,7 +38,12 @@ def _check(value: Any, schema: Mapping[str, Any], resolve: Resolver | None, path
         if resolve is None:
             out.append(f"{path}: cannot resolve {schema['$ref']}")
             return
-        _check(value, resolve(schema["$ref"]), resolve, path, out)
+        try:
+            target = resolve(schema["$ref"])
+        except KeyError:
+            out.append(f"{path}: unknown type {schema['$ref']}")
+            return
+        _check(value, target, resolve, path, out)
         return
     expected = schema.get("type")
     if expected is not None:

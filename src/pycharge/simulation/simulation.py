@@ -3,10 +3,14 @@
 The car simulator is added to the configuration unless it already has one (then that one's
 settings are used); its connector id is the first EvseManager's. Its simulated meter is
 connected as ``powermeter_grid_side`` to every EvseManager that has none, so sessions report
-energy.
+energy. CbSystem modules run the system's programs (rauc, reboot, timedatectl) simulated and keep
+their files in a temporary folder instead of /srv and /var/lib.
 """
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 from pycharge.runtime.clock import SimClock
 from pycharge.runtime.config import Config, Fulfillment, ModuleConfig
@@ -55,6 +59,28 @@ def connect_meter(config: Config, car: ModuleConfig) -> list[str]:
     return connected
 
 
+def simulate_system(config: Config) -> None:
+    """Make CbSystem modules record rauc/reboot/timedatectl calls instead of running them."""
+    for module in config.modules.values():
+        if module.name != "CbSystem":
+            continue
+        module.config = dict(module.config, simulate_system_commands=True)
+        root = tempfile.mkdtemp(prefix=f"pycharge-sim-{module.id}-")
+        for key in ("download_dir", "state_dir", "log_dir"):
+            if module.config.get(key) == module.manifest.config[key].get("default"):
+                folder = Path(root, key.removesuffix("_dir"))
+                folder.mkdir()
+                module.config[key] = str(folder)
+
+
+def prepare(config: Config, catalog: ModuleCatalog) -> tuple[ModuleConfig, bool]:
+    """Adapt ``config`` to the simulated board; return the car module and whether it is new."""
+    car, new = simulated_car(config, catalog)
+    connect_meter(config, car)
+    simulate_system(config)
+    return car, new
+
+
 class Simulation:
     """What the CLI needs to run a configuration on the simulated board."""
 
@@ -66,8 +92,7 @@ class Simulation:
 
     @classmethod
     def for_config(cls, config: Config, catalog: ModuleCatalog) -> Simulation:
-        car, new = simulated_car(config, catalog)
-        connect_meter(config, car)
+        car, new = prepare(config, catalog)
         settings = car.config
         clock = SimClock()
         board = Board(clock, cable_ohm=float(settings["pp_resistor_ohm"]),

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from pycharge.modules.EnergyManager.allocation import Settings, allocate, enforced_limits, nothing
-from pycharge.modules.EnergyManager.tree import parse_rfc3339, read_tree
+from pycharge.modules.EnergyManager.tree import read_tree
 from pycharge.runtime.definitions import Definitions
 from tests.modules.energy.requests import NOW, api_limit, at, evse, grid, value
 
@@ -143,19 +143,3 @@ def test_enforced_limits_match_the_energy_types() -> None:
     assert definitions.check(limits, {"$ref": "/energy#/EnforcedLimits"}, "limits") == []
     assert limits["valid_for"] == 10
     assert limits["limits_root_side"]["ac_max_current_A"] == value(10.0, "API_module")
-
-
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("2026-03-01T12:00:00Z", 0.0),
-    ("2026-03-01T12:00:00.5Z", 0.5),
-    ("2026-03-01T13:00:00.123456+01:00", 0.123456),
-    ("2026-03-01t12:00:01z", 1.0),
-])
-def test_rfc3339_timestamps_are_read(text: str, seconds: float) -> None:
-    assert parse_rfc3339(text) == NOW + timedelta(seconds=seconds)
-
-
-@pytest.mark.parametrize("text", ["2026-03-01", "2026-03-01T12:00:00", "2026-02-30T12:00:00Z",
-                                  "2026-03-01T12:00:00Z trailing"])
-def test_non_rfc3339_timestamps_are_refused(text: str) -> None:
-    assert parse_rfc3339(text) is None

@@ -16,7 +16,6 @@ from pycharge.modules.CbSystem.marker import Marker, MarkerStore
 from pycharge.modules.CbSystem.programs import Programs
 from pycharge.modules.CbSystem.rauc import parse_status
 from pycharge.modules.CbSystem.settime import TIME_T_32_END, latest_plausible
-from pycharge.modules.CbSystem.timestamps import parse_rfc3339
 from pycharge.modules.CbSystem.urls import LocationError, check_location
 from tests.modules.system.fileserver import FileServer, Route
 
@@ -130,22 +129,6 @@ def test_the_marker_survives_as_written_and_a_damaged_one_is_dropped(tmp_path: P
     store.path.write_text(json.dumps({"slot": "rootfs.0"}))
     assert store.read() is None
     assert not store.path.exists()
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-01T12:00:00Z", datetime(2026, 3, 1, 12, tzinfo=timezone.utc)),
-    ("2026-03-01t14:30:00.5+02:30", datetime(2026, 3, 1, 12, 0, 0, 500000, tzinfo=timezone.utc)),
-    ("2026-03-01 12:00:00.123456789-01:00", datetime(2026, 3, 1, 13, 0, 0, 123457,
-                                                      tzinfo=timezone.utc)),
-])
-def test_rfc3339_timestamps_are_read_in_utc(text: str, expected: datetime) -> None:
-    assert parse_rfc3339(text) == expected
-
-
-@pytest.mark.parametrize("text", ["2026-03-01", "2026-03-01T12:00:00", "12:00", ""])
-def test_incomplete_timestamps_are_refused(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_rfc3339(text)
 
 
 def test_log_archive_names_keep_to_letters_digits_dash_and_underscore() -> None:

@@ -26,8 +26,7 @@ from pycharge.modules.CbSystem.marker import Marker, MarkerStore
 from pycharge.modules.CbSystem.programs import Programs
 from pycharge.modules.CbSystem.rauc import RaucStatus, parse_status
 from pycharge.modules.CbSystem.signature import SignatureChecker
-from pycharge.modules.CbSystem.timestamps import parse_rfc3339
-from pycharge.runtime.clock import Clock, utc_now
+from pycharge.runtime.clock import Clock, parse_rfc3339, utc_now
 
 IMAGE_NAME = "firmware-update.image"  # chargebyte's name, in the download directory
 UNSIGNED_REQUEST_ID = -1  # chargebyte: request_id -1 is OCPP 1.6 UpdateFirmware, unsigned

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pycharge.modules.CbSystem.programs import Programs
-from pycharge.modules.CbSystem.timestamps import parse_rfc3339
-from pycharge.runtime.clock import utc_now
+from pycharge.runtime.clock import parse_rfc3339, utc_now
 
 # No clock can be right before this code existed; the installed file's date (the image build)
 # may push this later.

@@ -28,9 +28,8 @@ from urllib.parse import quote
 from pycharge.modules.CbSystem.downloader import Limits
 from pycharge.modules.CbSystem.logs import LogSources, build_archive
 from pycharge.modules.CbSystem.programs import Programs
-from pycharge.modules.CbSystem.timestamps import parse_rfc3339
 from pycharge.modules.CbSystem.urls import http_client
-from pycharge.runtime.clock import Clock
+from pycharge.runtime.clock import Clock, parse_rfc3339
 
 UPLOADING, UPLOADED, UPLOAD_FAILURE = "Uploading", "Uploaded", "UploadFailure"
 PERMISSION_DENIED, BAD_MESSAGE = "PermissionDenied", "BadMessage"

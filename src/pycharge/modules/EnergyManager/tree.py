@@ -9,45 +9,29 @@ counts as 0 A.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
-
-
-def parse_rfc3339(text: str) -> datetime | None:
-    """An RFC 3339 timestamp as an aware datetime, or None if it is not one.
-
-    Written out because ``datetime.fromisoformat`` of Python 3.10 rejects ``Z`` and fractions
-    that are not 3 or 6 digits long, both common in schedules from OCPP.
-    """
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    micro = min(999999, round(float(match.group(7) or 0) * 1e6))
-    zone = match.group(8)
-    offset = timedelta(0)
-    if zone not in ("Z", "z"):
-        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-        offset = -offset if zone[0] == "-" else offset
-    try:
-        return datetime(year, month, day, hour, minute, second, micro, timezone(offset))
-    except ValueError:
-        return None
+from pycharge.runtime.clock import parse_rfc3339
 
 
 def active_step(steps: list[dict[str, Any]], now: datetime) -> dict[str, Any] | None:
     """The step in force at ``now``; steps with unreadable timestamps are left out."""
     chosen = None
     for step in steps:
-        start = parse_rfc3339(step["timestamp"])
+        start = _start_of(step)
         if start is not None and (chosen is None or start <= now):
             chosen = step
     return chosen
+
+
+def _start_of(step: dict[str, Any]) -> datetime | None:
+    try:
+        return parse_rfc3339(step["timestamp"])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
