@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from pycharge.simulation.adc_scaling import cp_mv
 from pycharge.simulation.board import Board
 from pycharge.simulation.hal import SimHal
-
-
-class ManualClock:
-    """Simulated time that moves only when the test (or a tick) says so."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def tick(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def wait(self, event: threading.Event, timeout: float | None) -> bool:
-        if not event.is_set() and timeout:
-            self.now += timeout
-        return event.is_set()
+from tests.support.clocks import ManualClock
 
 
 class Evse:
@@ -63,7 +41,7 @@ class Evse:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return ManualClock(0.0)
 
 
 @pytest.fixture

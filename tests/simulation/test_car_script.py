@@ -6,7 +6,8 @@ import pytest
 
 from pycharge.simulation.board import Board
 from pycharge.simulation.car_script import Command, ScriptError, ScriptRunner, parse
-from tests.simulation.conftest import Evse, ManualClock
+from tests.simulation.conftest import Evse
+from tests.support.clocks import ManualClock
 
 
 def test_parse_everest_syntax() -> None:

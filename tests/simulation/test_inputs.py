@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pycharge.simulation.board import Board
 from pycharge.simulation.hal import SimHal
-from tests.simulation.conftest import ManualClock
+from tests.support.clocks import ManualClock
 
 
 def test_threshold_comes_from_the_reference_pwm(board: Board, hal: SimHal) -> None:

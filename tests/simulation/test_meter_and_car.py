@@ -9,7 +9,8 @@ from pycharge.simulation.board import Board
 from pycharge.simulation.car import signalled_current
 from pycharge.simulation.hal import SimHal
 from pycharge.simulation.meter import Meter
-from tests.simulation.conftest import Evse, ManualClock
+from tests.simulation.conftest import Evse
+from tests.support.clocks import ManualClock
 
 
 @pytest.mark.parametrize(("duty", "amps"), [(5, 0), (7.9, 0), (8, 6), (9.9, 6), (10, 6),

@@ -7,7 +7,7 @@ import pytest
 from pycharge.simulation.adc_scaling import capacitor_mv, sense_mv
 from pycharge.simulation.board import Board
 from pycharge.simulation.hal import SimHal
-from tests.simulation.conftest import ManualClock
+from tests.support.clocks import ManualClock
 
 LOCKED = (0, 850)
 UNLOCKED = (2900, 3300)
@@ -78,3 +78,14 @@ def test_capacitor_charges_over_time(lock: Lock, clock: ManualClock) -> None:
     assert readings[2] < 10_000 <= readings[4]  # charged (chargebyte's threshold) after ~1.6 s
     clock.now += 10
     assert capacitor_mv(lock.caps.read_raw()) == pytest.approx(12_500, abs=15)
+
+
+def test_the_lock_lands_exactly_on_its_end_stop() -> None:
+    """Rounding once left the position a hair short and the same change due forever."""
+    from pycharge.simulation.plug_lock import PlugLock
+
+    lock = PlugLock(100.0)
+    lock.set_motor("backward", 100.0)
+    assert lock.apply_due(101.0)
+    assert lock.next_change() is None
+    assert lock.state(101.0) == "locked"

@@ -6,7 +6,7 @@ import pytest
 
 from pycharge.simulation.board import Board
 from pycharge.simulation.hal import SimHal
-from tests.simulation.conftest import ManualClock
+from tests.support.clocks import ManualClock
 
 
 @pytest.fixture

@@ -69,7 +69,9 @@ class PlugLock:
         due = self.next_change()
         if due is None or due > now:
             return False
-        self._position = self.position(due)
+        # next_change() is the moment an end stop is reached: land on it exactly, or rounding
+        # would leave the lock a hair short of it and the same change due forever.
+        self._position = 1.0 if self._direction() > 0 else 0.0
         self._since = due
         return True
 

@@ -12,7 +12,7 @@ import pytest
 from pycharge.runtime.manager import Manager
 from tests.conftest import Mosquitto
 from tests.modules.api.conftest import DOUBLES
-from tests.modules.energy.support import ManualClock
+from tests.support.clocks import ManualClock
 from tests.support.probe import Probe
 from tests.support.stack import running, write_config
 from tests.support.waiting import wait_until

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.modules.auth.conftest import AuthStack
-from tests.modules.energy.support import ManualClock, call
+from tests.modules.energy.support import call
+from tests.support.clocks import ManualClock
 from tests.support.waiting import wait_until
 
 MakeStack = Callable[..., AuthStack]
@@ -49,7 +50,7 @@ def test_the_same_rfid_token_stops_its_transaction(make_stack: MakeStack) -> Non
 
 def test_an_authorization_without_transaction_lapses_after_the_connection_timeout(
         make_stack: MakeStack) -> None:
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     stack = make_stack(clock=clock, connection_timeout=10)
     stack.plug_in()
     stack.wait_call("authorize_response")
@@ -124,7 +125,7 @@ def test_plug_events_waits_for_a_plug_in_or_a_withdrawal(make_stack: MakeStack) 
 
 
 def test_plug_events_gives_up_after_the_connection_timeout(make_stack: MakeStack) -> None:
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     stack = make_stack(clock=clock, evses=2, selection_algorithm="PlugEvents", connection_timeout=10)
     stack.present("CARD1")
     wait_until(lambda: stack.stack.host("auth").module.tokens.waiting, what="CARD1 waiting")

@@ -19,7 +19,7 @@ def value(number: float, source: str) -> dict[str, Any]:
     return {"value": number, "source": source}
 
 
-def evse(uuid: str = "evse", max_A: float = 32.0, min_A: float = 6.0,  # noqa: N803
+def evse(uuid: str = "evse", max_A: float = 32.0, min_A: float = 6.0,
          active_phases: int | None = None) -> dict[str, Any]:
     """An EVSE requesting its hardware capabilities (as EVerest's EvseManager does)."""
     root: dict[str, Any] = {"ac_max_current_A": value(max_A, f"{uuid}/caps"),
@@ -32,7 +32,7 @@ def evse(uuid: str = "evse", max_A: float = 32.0, min_A: float = 6.0,  # noqa: N
             "schedule_export": [], "schedule_setpoints": []}
 
 
-def grid(children: list[dict[str, Any]], fuse_A: float = 16.0, phase_count: int = 3,  # noqa: N803
+def grid(children: list[dict[str, Any]], fuse_A: float = 16.0, phase_count: int = 3,
          external: dict[str, Any] | None = None, uuid: str = "grid") -> dict[str, Any]:
     """An EnergyNode with a fuse and, optionally, external limits."""
     fuse = Fuse(fuse_A, phase_count, 230.0, False, f"{uuid}/module_config")

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from typing import Any
 
 from pycharge.runtime.manager import Manager
 from tests.support.probe import Probe
-
-
-class ManualClock:
-    """A monotonic clock that moves only when the test says so (module timers included).
-
-    It has what the modules tested here use of ``runtime.clock.Clock``: ``monotonic`` and
-    ``sleep`` (which moves it on at once).
-    """
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
 
 
 def call(stack: Manager, probe: Probe, module_id: str, impl_id: str, cmd: str,

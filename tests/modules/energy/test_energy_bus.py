@@ -11,7 +11,8 @@ import pytest
 from pycharge.runtime.manager import Manager
 from tests.conftest import Mosquitto
 from tests.modules.energy.requests import api_limit
-from tests.modules.energy.support import ManualClock, call
+from tests.modules.energy.support import call
+from tests.support.clocks import ManualClock
 from tests.support.probe import Probe
 from tests.support.stack import running, write_config
 from tests.support.waiting import wait_until
@@ -81,7 +82,7 @@ def test_a_malformed_external_limit_is_refused_and_changes_nothing(stack: Manage
 
 @pytest.fixture
 def clocked(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[tuple[Manager, ManualClock]]:
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     with running(write_config(tmp_path, CONFIG), mosquitto.address, [DOUBLES],
                  clock=clock) as manager:
         yield manager, clock

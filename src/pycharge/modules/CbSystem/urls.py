@@ -45,7 +45,7 @@ def check_location(url: Any) -> str:
     if "@" in parts.netloc:
         raise LocationError("credentials in the URL are not supported")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
+        parts.port  # noqa: B018 - reading it raises ValueError for a bad port
     except ValueError as exc:
         raise LocationError(f"bad port: {exc}") from None
     if not parts.hostname:

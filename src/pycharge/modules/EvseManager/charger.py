@@ -150,8 +150,11 @@ class Charger:
         self.log.warning("charger state machine did not settle, now in %s", self.state.value)
 
     def cp_event(self, event: CpEvent) -> None:
-        """One event of the IEC layer: state-independent flags first, then the state's table."""
-        self.run()
+        """One event of the IEC layer: state-independent flags first, then the state's table.
+
+        No pass runs before the flags are set: with the old flags a state could act on a car
+        that is already gone (Charging restarting the PWM the IEC layer just stopped in A).
+        """
         if event in FLAG_ON_CP_EVENT:
             setattr(self, *FLAG_ON_CP_EVENT[event])
         self.run()

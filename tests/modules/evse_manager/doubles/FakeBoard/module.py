@@ -29,13 +29,13 @@ class BoardSupport(Implementation):
     def pwm_on(self, value: float) -> None:
         self.module.duty = value
 
-    def cp_state_X1(self) -> None:  # noqa: N802 - EVerest's command name
+    def cp_state_X1(self) -> None:
         self.module.duty = 100.0
 
-    def cp_state_F(self) -> None:  # noqa: N802
+    def cp_state_F(self) -> None:
         self.module.duty = 0.0
 
-    def cp_state_E(self) -> None:  # noqa: N802
+    def cp_state_E(self) -> None:
         self.module.duty = 0.0
 
     def allow_power_on(self, value: dict[str, Any]) -> None:
@@ -44,7 +44,7 @@ class BoardSupport(Implementation):
     def ac_switch_three_phases_while_charging(self, value: bool) -> None:
         pass
 
-    def ac_set_overcurrent_limit_A(self, value: float) -> None:  # noqa: N802
+    def ac_set_overcurrent_limit_A(self, value: float) -> None:
         pass
 
 

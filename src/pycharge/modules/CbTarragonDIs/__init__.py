@@ -1,0 +1,1 @@
+"""CbTarragonDIs module package (see README.md)."""

@@ -1,0 +1,1 @@
+"""CbTarragonDriver module package (see README.md)."""

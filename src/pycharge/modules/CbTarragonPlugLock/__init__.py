@@ -1,0 +1,1 @@
+"""CbTarragonPlugLock module package (see README.md)."""
