@@ -120,6 +120,7 @@ class ModuleHost:
         self._threads: list[threading.Thread] = []
         self._feeds: dict[threading.Thread, list[float]] = {}
         self._busy_since: float | None = None
+        self.resources: list[Any] = []
         self._heartbeats = 0
         self.connections: dict[str, list[Connection]] = {}
         self._worker = threading.Thread(target=self._work, name=config.id, daemon=True)
@@ -207,6 +208,11 @@ class ModuleHost:
                 self.module.shutdown()
             except Exception:
                 self.log.exception("shutdown failed")
+        for resource in reversed(self.resources):
+            try:
+                resource.close()
+            except OSError as exc:
+                self.log.error("could not close %r: %s", resource, exc)
 
     def _run(self, callback: Callable[..., Any], *args: Any) -> None:
         if self.failure is not None:

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from pycharge.runtime.errors import Error
 
@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from pycharge.runtime.config import Fulfillment
     from pycharge.runtime.definitions import Interface
     from pycharge.runtime.host import ModuleHost, Timer
+
+class _CanClose(Protocol):
+    def close(self) -> None: ...
+
+
+_Closable = TypeVar("_Closable", bound=_CanClose)
 
 # Error types of failed calls, as EVerest names them (plus NotConnected: the broker is away).
 MESSAGE_PARSING_ERROR = "MessageParsingError"
@@ -203,6 +209,14 @@ class Module:
     def feed_watchdog(self) -> None:
         """Tell the supervisor the calling thread is alive (see :meth:`spawn`)."""
         self._host.feed_watchdog()
+
+    def hardware(self, resource: _Closable) -> _Closable:
+        """Keep a HAL object: the runtime closes it after :meth:`shutdown`, newest first.
+
+        Also after a failure, so that the next instance of the module can open it again.
+        """
+        self._host.resources.append(resource)
+        return resource
 
     # -- external MQTT (manifest: enable_external_mqtt) -------------------------------------------
     def publish_external(self, topic: str, payload: str | bytes, retain: bool = False) -> None:

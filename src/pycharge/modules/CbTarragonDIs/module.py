@@ -25,15 +25,9 @@ class CbTarragonDIs(Module):
 
     def init(self) -> None:
         device, channel = self.config["pwm_device"], self.config["pwmchannel"]
-        self.pwm: Any = self.hal.pwm(device, channel)
+        self.pwm: Any = self.hardware(self.hal.pwm(device, channel))
         self.pwm.period_ns = PERIOD_NS
         self.pwm.duty_cycle_ns = duty_ns(self.config["threshold_voltage"])
         self.pwm.enabled = True
         self.log.info("Enabled digital input reference PWM %s, channel %d with period %d and "
                       "duty cycle %d", device, channel, PERIOD_NS, self.pwm.duty_cycle_ns)
-
-    def shutdown(self) -> None:
-        """Release the PWM (disabled); also after a failure, for the next instance."""
-        pwm = getattr(self, "pwm", None)
-        if pwm is not None:
-            pwm.close()

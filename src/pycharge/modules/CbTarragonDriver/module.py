@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pycharge import __version__
 from pycharge.modules.CbTarragonDriver.board_support import BoardSupport
@@ -50,7 +50,6 @@ class CbTarragonDriver(Module):
     def init(self) -> None:
         self.log.info("pycharge board driver for Charge Control C (version: %s)", __version__)
         config, hal = self.config, self.hal
-        self._hardware: list[Any] = []  # every HAL object we opened, closed in shutdown
         self.cp_lock = threading.Lock()
         self.forced_one_phase = self._grid_has_one_phase()
         wiring = Wiring(config["switch_3ph1ph_wiring"])
@@ -61,18 +60,18 @@ class CbTarragonDriver(Module):
         self.power = PowerControl(self.contactors, self.log)
         self.power.phases = 1 if self.forced_one_phase else 3
         self.generator = CpGenerator(
-            self._opened(hal.pwm(config["cp_pwm_device"], config["cp_pwmchannel"])),
-            self._opened(hal.gpio_output(config["cp_invert_gpio_line_name"])))
+            self.hardware(hal.pwm(config["cp_pwm_device"], config["cp_pwmchannel"])),
+            self.hardware(hal.gpio_output(config["cp_invert_gpio_line_name"])))
         control_pilot = ControlPilot(
             hal.clock,
-            self._opened(hal.gpio_output(config["cp_rst_pos_peak_gpio_line_name"])),
-            self._opened(hal.gpio_output(config["cp_rst_neg_peak_gpio_line_name"])),
-            self._opened(hal.adc(config["cp_pos_peak_adc_device"], config["cp_pos_peak_adc_channel"])),
-            self._opened(hal.adc(config["cp_neg_peak_adc_device"], config["cp_neg_peak_adc_channel"])),
+            self.hardware(hal.gpio_output(config["cp_rst_pos_peak_gpio_line_name"])),
+            self.hardware(hal.gpio_output(config["cp_rst_neg_peak_gpio_line_name"])),
+            self.hardware(hal.adc(config["cp_pos_peak_adc_device"], config["cp_pos_peak_adc_channel"])),
+            self.hardware(hal.adc(config["cp_neg_peak_adc_device"], config["cp_neg_peak_adc_channel"])),
             self.log)
         rcm = None
         if config["rcm_enable"]:
-            rcm = RcmInput(self._opened(hal.gpio_input(config["rcm_fault_gpio_line_name"],
+            rcm = RcmInput(self.hardware(hal.gpio_input(config["rcm_fault_gpio_line_name"],
                                                        active_low=config["rcm_fault_active_low"])))
         users = [module_id for module_id, _ in self.required_by(BSP)]
         self.heartbeat = HeartbeatWatch(users, config["heartbeat_timeout_ms"] / 1000,
@@ -82,7 +81,7 @@ class CbTarragonDriver(Module):
         self.sampler = Sampler(hal.clock, control_pilot, self.generator, self.cp_lock, self.power,
                                rcm, self.heartbeat, _ToModuleThread(self),
                                config["cp_idle_sample_period_ms"] / 1000, self.log)
-        self.pp_adc = self._opened(hal.adc(config["pp_adc_device"], config["pp_adc_channel"]))
+        self.pp_adc = self.hardware(hal.adc(config["pp_adc_device"], config["pp_adc_channel"]))
         self.proximity = ProximityObserver()
         self.last_cp_event: str | None = None
         self.cp_state = "E"
@@ -103,8 +102,8 @@ class CbTarragonDriver(Module):
             self.bsp.publish("ac_pp_ampacity", {"ampacity": self.proximity.published})
 
     def shutdown(self) -> None:
-        """Relays open, loop stopped, CP released, every HAL object closed (for the next
-        instance); also after a failure, so it copes with a half-done ``init``."""
+        """Relays open, loop stopped, CP released (the runtime then closes the HAL objects for
+        the next instance); also after a failure, so it copes with a half-done ``init``."""
         power = getattr(self, "power", None)
         if power is not None:
             power.open_now(self.hal.clock.monotonic(), "shutdown")
@@ -114,11 +113,6 @@ class CbTarragonDriver(Module):
         generator = getattr(self, "generator", None)
         if generator is not None:
             generator.release()
-        for opened in reversed(getattr(self, "_hardware", [])):
-            try:
-                opened.close()
-            except OSError as exc:
-                self.log.error("could not close %r: %s", opened, exc)
 
     def safe_state(self) -> None:
         """Supervisor thread: coils off, CP output stage and PWM off; no locks, no waiting."""
@@ -134,17 +128,13 @@ class CbTarragonDriver(Module):
     def bsp(self) -> BoardSupport:
         return self.impl[BSP]  # type: ignore[return-value]
 
-    def _opened(self, thing: Any) -> Any:
-        self._hardware.append(thing)
-        return thing
-
     def _relay(self, number: int, watched: bool) -> Relay:
         config, hal = self.config, self.hal
         feedback = FeedbackType(config[f"contactor_{number}_feedback_type"])
-        coil = self._opened(hal.gpio_output(config[f"relay_{number}_actuator_gpio_line_name"]))
+        coil = self.hardware(hal.gpio_output(config[f"relay_{number}_actuator_gpio_line_name"]))
         sense = None
         if watched and feedback != FeedbackType.NONE:
-            sense = self._opened(hal.gpio_input(config[f"relay_{number}_feedback_gpio_line_name"],
+            sense = self.hardware(hal.gpio_input(config[f"relay_{number}_feedback_gpio_line_name"],
                                                 active_low=feedback == FeedbackType.NC))
         return Relay(config[f"relay_{number}_name"], coil, sense,
                      config[f"relay_{number}_feedback_gpio_debounce_us"] / 1e6)

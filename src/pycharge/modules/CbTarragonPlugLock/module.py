@@ -6,7 +6,7 @@ the backup capacitor is charged, lock/unlock with a feedback check, an optional 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pycharge.modules.CbTarragonPlugLock.actuator import (
     LOCK,
@@ -40,14 +40,13 @@ class CbTarragonPlugLock(Module):
     def init(self) -> None:
         config, hal = self.config, self.hal
         unlocked, locked = windows(config)
-        self._hardware: list[Any] = []  # every HAL object we opened, closed in shutdown
-        in1 = self._opened(hal.gpio_output(config["drv8872_in1_gpio_line_name"],
+        in1 = self.hardware(hal.gpio_output(config["drv8872_in1_gpio_line_name"],
                                            active_low=config["drv8872_in1_active_low"]))
-        in2 = self._opened(hal.gpio_output(config["drv8872_in2_gpio_line_name"],
+        in2 = self.hardware(hal.gpio_output(config["drv8872_in2_gpio_line_name"],
                                            active_low=config["drv8872_in2_active_low"]))
         self.motor = Drv8872(in1, in2)
-        sense = self._opened(hal.adc(config["sense_adc_device"], config["sense_adc_channel"]))
-        capacitor = self._opened(hal.adc(config["capcharge_adc_device"],
+        sense = self.hardware(hal.adc(config["sense_adc_device"], config["sense_adc_channel"]))
+        capacitor = self.hardware(hal.adc(config["capcharge_adc_device"],
                                          config["capcharge_adc_channel"]))
         self.actuator = LockActuator(
             self.motor, lambda: adc_to_sense_mv(sense.read_raw()),
@@ -60,20 +59,12 @@ class CbTarragonPlugLock(Module):
         if self.config["enable_monitoring"]:
             self.every(MONITOR_PERIOD_S, self.actuator.monitor)
 
-    def _opened(self, thing: Any) -> Any:
-        self._hardware.append(thing)
-        return thing
-
     def shutdown(self) -> None:
-        """Motor coasting, every HAL object closed; also after a failure or a half-done init."""
+        """Motor coasting (the runtime then closes the HAL objects); also after a failure or a
+        half-done init."""
         motor = getattr(self, "motor", None)
         if motor is not None:
             motor.set("coast")
-        for opened in reversed(getattr(self, "_hardware", [])):
-            try:
-                opened.close()
-            except OSError as exc:
-                self.log.error("could not close %r: %s", opened, exc)
 
     def safe_state(self) -> None:
         """Supervisor thread: stop a moving motor (brake, as after every move); no locks."""
