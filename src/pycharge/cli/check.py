@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from pycharge.cli import loading
-from pycharge.runtime.host import check_implementations_of_class
+from pycharge.runtime.serving import check_implementations_of_class
 
 NAME = "check"
 HELP = "validate a configuration file (exit 0 if it can run, 2 with every problem if not)"

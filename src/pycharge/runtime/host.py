@@ -1,9 +1,10 @@
-"""Hosting one module: its thread, its timers, its commands, variables, errors and calls.
+"""Hosting one module: its thread, its timers, its variables, errors and subscriptions.
 
 The host is the only code that touches the bus on a module's behalf. Messages arrive on the MQTT
-network thread and are queued here; the module's own thread takes them one at a time. A command
-that arrives after its caller gave up, a second copy of a command, a payload that is not JSON or
-does not match the interface: each is logged and answered with an error, never run.
+network thread and are queued here; the module's own thread takes them one at a time. Commands
+are answered by :mod:`serving`, calls to other modules go through :mod:`calls`. A variable or
+error message that is not JSON or does not match the interface is logged and dropped before the
+module sees it.
 """
 
 from __future__ import annotations
@@ -14,33 +15,21 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from pycharge.runtime.calls import Calls, why
 from pycharge.runtime.clock import Clock, RealClock
 from pycharge.runtime.config import ModuleConfig
 from pycharge.runtime.definitions import Definitions, Interface
 from pycharge.runtime.errors import ErrorState, ErrorTracker
-from pycharge.runtime.module import (
-    CMD_TIMEOUT,
-    HANDLER_EXCEPTION,
-    NOT_CONNECTED,
-    SCHEMA_VALIDATION_ERROR,
-    SHUTDOWN,
-    CommandError,
-    Connection,
-    Implementation,
-    Module,
-)
+from pycharge.runtime.module import SHUTDOWN, CommandError, Connection, Module
 from pycharge.runtime.mqtt import MqttConnection
+from pycharge.runtime.serving import CommandServer, check_implementations_of_class
 from pycharge.runtime.topics import Topics
-from pycharge.runtime.usererror import UserError
 
 log = logging.getLogger("pycharge.host")
 
@@ -84,17 +73,6 @@ class Timer:
         return (self.deadline, self.seq) < (other.deadline, other.seq)
 
 
-class _ModuleFuture(Future):
-    """A future whose done-callbacks run on the module's thread, like everything else."""
-
-    def __init__(self, host: ModuleHost) -> None:
-        super().__init__()
-        self._host = host
-
-    def add_done_callback(self, fn: Callable[[Future], object]) -> None:
-        super().add_done_callback(lambda future: self._host.post(fn, future))
-
-
 class ModuleHost:
     """Runs one module instance. A restart makes a new host; a host is never reused."""
 
@@ -114,9 +92,9 @@ class ModuleHost:
         self._timers: list[Timer] = []
         self._undo: list[Callable[[], None]] = []
         self._errors: dict[str, ErrorState] = {}
-        self._pending: dict[str, tuple[Future, float]] = {}
-        self._pending_lock = threading.Lock()
-        self._answered: OrderedDict[str, bytes] = OrderedDict()
+        self._calls = Calls(config.id, runtime.connection, runtime.definitions, self.post, self.log)
+        self._commands = CommandServer(config.id, runtime.connection, runtime.topics,
+                                       runtime.definitions, self.post, self.log)
         self._threads: list[threading.Thread] = []
         self._feeds: dict[threading.Thread, list[float]] = {}
         self._busy_since: float | None = None
@@ -142,11 +120,7 @@ class ModuleHost:
                 self.log.error("did not stop within %.1f s; leaving its thread behind", timeout)
         for thread in self._threads:
             thread.join(max(0.1, timeout / 4))
-        with self._pending_lock:
-            pending, self._pending = self._pending, {}
-        for future, _ in pending.values():
-            if not future.done():
-                future.set_exception(CommandError(SHUTDOWN, f"{self.config.id} is stopping"))
+        self._calls.fail_all(SHUTDOWN, f"{self.config.id} is stopping")
 
     def hung(self) -> str | None:
         """Why this module counts as hung, or None while it makes progress."""
@@ -264,11 +238,12 @@ class ModuleHost:
         }
         check_implementations_of_class(self._class, self.config, self.runtime.definitions)
         self.module = self._class(self)
-        self._subscribe(self.runtime.topics.responses_to(self.config.id), self._on_response)
-        for impl_id in manifest.provides:
+        self._subscribe(self.runtime.topics.responses_to(self.config.id), self._calls.on_response)
+        for impl_id, implementation in self.module.impl.items():
             self._errors[impl_id].reset()
             self._subscribe(self.runtime.topics.cmd(self.config.id, impl_id, "+"),
-                            lambda topic, payload, impl=impl_id: self._on_command(impl, topic, payload))
+                            lambda topic, payload, impl=implementation:
+                            self._commands.on_command(impl, topic, payload))
         self._undo.append(self.runtime.connection.on_reconnect(lambda: self.post(self._reconnected)))
         self.module.init()
         self.schedule(HEARTBEAT_PERIOD, HEARTBEAT_PERIOD, self._heartbeat, ())
@@ -296,13 +271,7 @@ class ModuleHost:
         self._heartbeats += 1
         self.runtime.connection.publish(self.runtime.topics.heartbeat(self.config.id),
                                         str(self._heartbeats), qos=0)
-        now = time.monotonic()
-        with self._pending_lock:
-            expired = [k for k, (_, deadline) in self._pending.items() if deadline < now]
-            futures = [self._pending.pop(k)[0] for k in expired]
-        for future in futures:
-            if not future.done():
-                future.set_exception(CommandError(CMD_TIMEOUT, "no answer in time"))
+        self._calls.expire()
 
     def _subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None:
         self._undo.append(self.runtime.connection.subscribe(topic_filter, handler))
@@ -343,122 +312,16 @@ class ModuleHost:
         self.runtime.connection.publish(self.runtime.topics.var(self.config.id, impl_id, var),
                                         json.dumps({"data": value}))
 
-    def _on_command(self, impl_id: str, topic: str, payload: bytes) -> None:
-        cmd = topic.rsplit("/", 1)[1]
-        try:
-            message = json.loads(payload)
-            if not isinstance(message, dict):
-                raise ValueError("a command message is a JSON object")
-            call_id, origin = message["id"], message["origin"]
-            if not (isinstance(call_id, str) and isinstance(origin, str) and "/" not in origin
-                    and "+" not in origin and "#" not in origin):
-                raise ValueError("'id' and 'origin' must be strings, 'origin' a module id")
-        except (ValueError, KeyError, TypeError) as exc:
-            self.log.error("rejected command %s.%s: %s", impl_id, cmd, _why(exc))
-            return
-        self.post(self._execute, impl_id, cmd, message)
-
-    def _execute(self, impl_id: str, cmd: str, message: dict[str, Any]) -> None:
-        call_id, origin = message["id"], message["origin"]
-        reply_topic = self.runtime.topics.response(self.config.id, impl_id, cmd, origin)
-        if call_id in self._answered:
-            self.log.warning("ignored a second copy of command %s.%s from %s", impl_id, cmd, origin)
-            self.runtime.connection.publish(reply_topic, self._answered[call_id])
-            return
-        deadline = message.get("deadline")
-        if isinstance(deadline, (int, float)) and time.monotonic() > deadline:
-            self.log.warning("dropped command %s.%s from %s: it arrived after its caller's "
-                             "timeout", impl_id, cmd, origin)
-            self._answer(reply_topic, call_id, error=(CMD_TIMEOUT, "arrived after the deadline"))
-            return
-        problems = self._check_call(self.interface_of(impl_id), cmd, message.get("args", {}))
-        if problems:
-            self.log.error("rejected command %s.%s from %s: %s", impl_id, cmd, origin,
-                           "; ".join(problems))
-            self._answer(reply_topic, call_id, error=(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
-            return
-        implementation = self.module.impl[impl_id] if self.module else None
-        try:
-            result = getattr(implementation, cmd)(**message.get("args", {}))
-        except Exception as exc:
-            self._answer(reply_topic, call_id, error=(HANDLER_EXCEPTION, f"{type(exc).__name__}: {exc}"))
-            raise
-        command = self.interface_of(impl_id).cmds[cmd]
-        problems = self.runtime.definitions.check(result, command.result, f"{cmd} result")
-        if problems:
-            self.log.error("command %s.%s returned a bad result: %s", impl_id, cmd, "; ".join(problems))
-            self._answer(reply_topic, call_id, error=(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
-            return
-        self._answer(reply_topic, call_id, result=result)
-
-    def _check_call(self, interface: Interface, cmd: str, args: Any) -> list[str]:
-        command = interface.cmds.get(cmd)
-        if command is None:
-            return [f"interface {interface.name} has no command '{cmd}'"]
-        if not isinstance(args, dict):
-            return ["'args' must be an object"]
-        problems = [f"unknown argument '{name}'" for name in args if name not in command.arguments]
-        problems += [f"missing argument '{name}'" for name in command.arguments if name not in args]
-        for name, spec in command.arguments.items():
-            if name in args:
-                problems += self.runtime.definitions.check(args[name], spec, name)
-        return problems
-
-    def _answer(self, topic: str, call_id: str, result: Any = None,
-                error: tuple[str, str] | None = None) -> None:
-        body: dict[str, Any] = {"id": call_id}
-        if error is None:
-            body["retval"] = result
-        else:
-            body["error"] = {"type": error[0], "message": error[1]}
-        payload = json.dumps(body).encode()
-        self._answered[call_id] = payload
-        while len(self._answered) > 512:
-            self._answered.popitem(last=False)
-        self.runtime.connection.publish(topic, payload)
-
     # -- requirements: calls, variables, errors ----------------------------------------------------
     def call(self, connection: Connection, cmd: str, args: dict[str, Any],
              timeout: float | None) -> Future:
-        future = _ModuleFuture(self)
-        problems = self._check_call(connection.interface, cmd, args)
-        if problems:
-            future.set_exception(CommandError(SCHEMA_VALIDATION_ERROR, "; ".join(problems)))
-            return future
         if self.stopping.is_set():
+            future: Future = Future()
             future.set_exception(CommandError(SHUTDOWN, f"{self.config.id} is stopping"))
             return future
-        timeout = self.runtime.command_timeout if timeout is None else timeout
-        call_id = uuid.uuid4().hex
-        deadline = time.monotonic() + timeout
-        with self._pending_lock:
-            self._pending[call_id] = (future, deadline)
         topic = self.runtime.topics.cmd(connection.module_id, connection.implementation_id, cmd)
-        body = {"id": call_id, "origin": self.config.id, "args": args, "deadline": deadline}
-        if not self.runtime.connection.publish(topic, json.dumps(body)):
-            with self._pending_lock:
-                self._pending.pop(call_id, None)
-            future.set_exception(CommandError(NOT_CONNECTED, "the MQTT broker is not reachable"))
-        return _Waitable(future, self, call_id, timeout)
-
-    def _on_response(self, topic: str, payload: bytes) -> None:
-        try:
-            message = json.loads(payload)
-            call_id = message["id"]
-        except (ValueError, KeyError, TypeError) as exc:
-            self.log.error("rejected a command result on %s: %s", topic, _why(exc))
-            return
-        with self._pending_lock:
-            entry = self._pending.pop(call_id, None) if isinstance(call_id, str) else None
-        if entry is None:
-            return  # a late or duplicate answer: the caller already has its outcome
-        future = entry[0]
-        error = message.get("error")
-        if isinstance(error, dict):
-            future.set_exception(CommandError(str(error.get("type", HANDLER_EXCEPTION)),
-                                              str(error.get("message", ""))))
-        else:
-            future.set_result(message.get("retval"))
+        return self._calls.call(topic, connection.interface, cmd, args,
+                                self.runtime.command_timeout if timeout is None else timeout)
 
     def subscribe_var(self, connection: Connection, var: str, callback: Callable[[Any], None]) -> None:
         spec = connection.interface.vars.get(var)
@@ -473,7 +336,7 @@ class ModuleHost:
             message = json.loads(payload)
             value = message["data"]
         except (ValueError, KeyError, TypeError) as exc:
-            self.log.error("rejected variable on %s: %s", topic, _why(exc))
+            self.log.error("rejected variable on %s: %s", topic, why(exc))
             return
         problems = self.runtime.definitions.check(value, spec, topic.rsplit("/", 1)[1])
         if problems:
@@ -495,7 +358,7 @@ class ModuleHost:
         try:
             raised, cleared = tracker.update(topic, json.loads(payload) if payload else {})
         except (ValueError, TypeError) as exc:
-            self.log.error("rejected error message on %s: %s", topic, _why(exc))
+            self.log.error("rejected error message on %s: %s", topic, why(exc))
             return
         for error in raised:
             on_raised(error)
@@ -522,59 +385,3 @@ class ModuleHost:
         prefix = self.runtime.external_prefix
         self._subscribe(prefix + topic_filter,
                         lambda topic, payload: self.post(callback, topic[len(prefix):], payload))
-
-
-class _Waitable(Future):
-    """The future handed to callers: ``result()`` gives up at the call's own timeout."""
-
-    def __init__(self, inner: Future, host: ModuleHost, call_id: str, timeout: float) -> None:
-        super().__init__()
-        self._inner = inner
-        self._host = host
-        self._call_id = call_id
-        self._timeout = timeout
-
-    def result(self, timeout: float | None = None) -> Any:
-        try:
-            return self._inner.result(self._timeout if timeout is None else timeout)
-        except FutureTimeout:
-            with self._host._pending_lock:
-                self._host._pending.pop(self._call_id, None)
-            raise CommandError(CMD_TIMEOUT, f"no answer within {self._timeout} s") from None
-
-    def exception(self, timeout: float | None = None) -> BaseException | None:
-        try:
-            self.result(timeout)
-        except Exception as exc:
-            return exc
-        return None
-
-    def done(self) -> bool:
-        return self._inner.done()
-
-    def add_done_callback(self, fn: Callable[[Future], object]) -> None:
-        self._inner.add_done_callback(lambda _inner: fn(self))
-
-    def cancel(self) -> bool:
-        return False
-
-
-def check_implementations_of_class(module_class: type[Module], config: ModuleConfig,
-                                   definitions: Definitions) -> None:
-    """Refuse a module whose implementation classes lack a command of their interface."""
-    for impl_id, provision in config.manifest.provides.items():
-        implementation = module_class.implementations.get(impl_id, Implementation)
-        interface = definitions.interfaces.get(provision.interface)
-        if interface is None:
-            raise UserError(f"{config.manifest.path}: provides.{impl_id}: unknown interface "
-                            f"'{provision.interface}'")
-        missing = [cmd for cmd in interface.cmds if not callable(getattr(implementation, cmd, None))]
-        if missing:
-            raise UserError(f"module {config.name}: {impl_id} ({interface.name}) does not "
-                            f"implement: {', '.join(missing)}")
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc}"
-    return str(exc) or type(exc).__name__
