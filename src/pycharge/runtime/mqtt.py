@@ -60,7 +60,12 @@ class _Client(paho.Client):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.connect(self.socket_path)
             return sock
-        return super()._create_socket_connection()
+        sock = super()._create_socket_connection()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Commands and answers are small and go out back to back: without this, Nagle's
+            # algorithm holds the second until the broker's delayed ACK (about 40 ms).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
 
 
 class MqttConnection:
