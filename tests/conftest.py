@@ -17,6 +17,24 @@ from tests.support.probe import Probe
 EXAMPLE_MODULES = Path(__file__).parent / "example"
 
 
+def _on_charge_control_c() -> bool:
+    try:
+        return b"chargebyte,imx6ull-tarragon-" in Path("/proc/device-tree/compatible").read_bytes()
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``hardware`` run only on a Charge Control C (ptest-runner on the board)."""
+    if _on_charge_control_c():
+        return
+    skip = pytest.mark.skip(reason="needs the Charge Control C board "
+                                   "(no chargebyte,imx6ull-tarragon-* in the device tree)")
+    for item in items:
+        if "hardware" in item.keywords:
+            item.add_marker(skip)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
