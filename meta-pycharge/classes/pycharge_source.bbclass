@@ -14,7 +14,7 @@
 
 PYCHARGE_SOURCE ??= "srctree"
 PYCHARGE_GIT_URL ??= "git://github.com/pycharge/pycharge.git;protocol=https;branch=main"
-PYCHARGE_SRCTREE_EXCLUDE ??= "meta-pycharge/* kas/* bench/* docs/*"
+PYCHARGE_SRCTREE_EXCLUDE ??= "meta-pycharge/* kas/* bench/*"
 
 SRC_URI:prepend = "${@d.getVar('PYCHARGE_GIT_URL') if d.getVar('PYCHARGE_SOURCE') == 'git' else ''} "
 S = "${WORKDIR}/git"

@@ -5,6 +5,7 @@ Whatever a client sends, at worst its own connection is closed; everybody else c
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Callable
 
@@ -88,7 +89,9 @@ def test_oversized_packet_is_refused_by_the_default_limit(raw_client: Raw, paho_
     subscriber.subscribe("big", 0)
     offender = raw_client()
     offender.connect("big-sender")
-    offender.send(publish_packet("big", bytes(1024 * 1024)))
+    # The broker may hang up as soon as it has read the length, before the body is all sent.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        offender.send(publish_packet("big", bytes(1024 * 1024)))
     assert offender.closed_by_broker()
     paho_client().publish("big", bytes(1024 * 1024 - 100), qos=1)   # just below passes
     assert len(subscriber.wait_for_messages(1)[0].payload) == 1024 * 1024 - 100

@@ -117,6 +117,8 @@ def install_ptest(source: Path, root: Path) -> None:
     for host_only in recipe.values(recipe.recipe(), "PYCHARGE_PTEST_HOST_ONLY"):
         shutil.rmtree(ptest / host_only, ignore_errors=True)
     shutil.copy(source / "pyproject.toml", ptest)
+    (ptest / "docs").mkdir()
+    shutil.copy(source / "docs" / "writing-a-module.md", ptest / "docs")  # its test runs it
     shutil.copy(recipe.FILES / "run-ptest", ptest)
     (ptest / "run-ptest").chmod(0o755)
 

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.layer import recipe
 from tests.layer.imports import Import, imports_in
@@ -27,10 +28,13 @@ THIRD_PARTY = {
     "pytest": "python3-pytest",
     "hypothesis": "python3-hypothesis",
 }
-# Programs (not Python modules) the code looks up with shutil.which, and their packages;
-# OPTIONAL ones only enable a test that skips without them.
+# Programs (not Python modules) the code looks up with shutil.which or runs from a path in a
+# module's config, and their packages; OPTIONAL ones only enable a test that skips without them;
+# SYSTEM ones come with the BSP's base system (systemd, RAUC), not with pycharge.
 PROGRAMS = {"mosquitto": "mosquitto", "openssl": "openssl-bin"}
 OPTIONAL_PROGRAMS = {"journalctl"}
+SYSTEM_PROGRAMS = {"rauc", "reboot", "journalctl", "timedatectl"}
+PROGRAM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/")
 SERVICES = {"mosquitto.service": "mosquitto"}
 POKY_MIRROR = Path(os.environ.get("MIRROR", recipe.CHECKOUT.parent / ".mirror"),
                    "yoctoproject+poky", "repo")
@@ -74,11 +78,26 @@ def needed(found: list[Import], release: str) -> dict[str, list[Import]]:
     return packages
 
 
+def programs_configured() -> set[str]:
+    """Programs the modules run from a path in their config (``*_path`` keys, e.g. CbSystem)."""
+    programs = set()
+    for manifest in (recipe.CHECKOUT / "src" / "pycharge" / "modules").glob("*/manifest.yaml"):
+        for key, spec in (yaml.safe_load(manifest.read_text()).get("config") or {}).items():
+            default = str(spec.get("default", ""))
+            if key.endswith("_path") and default.startswith(PROGRAM_DIRS):
+                programs.add(default.rsplit("/", 1)[1])
+    unknown = programs - set(PROGRAMS) - SYSTEM_PROGRAMS
+    assert not unknown, f"add {sorted(unknown)} to PROGRAMS (with its package) or SYSTEM_PROGRAMS"
+    return programs
+
+
 def programs_started(files: list[Path]) -> set[str]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
     programs = set(re.findall(r"shutil\.which\([\"']([^\"']+)[\"']\)", text))
     unknown = programs - set(PROGRAMS) - OPTIONAL_PROGRAMS
     assert not unknown, f"add {sorted(unknown)} to PROGRAMS (with its package) or OPTIONAL_PROGRAMS"
+    if files == source_files():
+        programs |= programs_configured()
     return {PROGRAMS[p] for p in programs & set(PROGRAMS)}
 
 

@@ -23,10 +23,19 @@ EXAMPLE_CONFIG = {
 }
 
 
+WATCHDOG_S = 10.0  # generous: a slow machine (an emulated ARM) must not look hung
+
+
 @pytest.fixture
-def stack(tmp_path: Path, broker: Mosquitto) -> Iterator[Manager]:
+def watchdog() -> float:
+    """The module watchdog of the ``stack``; a test module may override it."""
+    return WATCHDOG_S
+
+
+@pytest.fixture
+def stack(tmp_path: Path, broker: Mosquitto, watchdog: float) -> Iterator[Manager]:
     path = write_config(tmp_path, EXAMPLE_CONFIG)
-    with running(path, broker.address, [EXAMPLE_MODULES], watchdog=1.0,
-                 command_timeout=3.0) as manager:
-        wait_until(lambda: manager.host("user").module.ready_results, what="user ready")
+    with running(path, broker.address, [EXAMPLE_MODULES], watchdog=watchdog) as manager:
+        wait_until(lambda: manager.host("user").module.ready_results, timeout=60,
+                   what="user ready")
         yield manager

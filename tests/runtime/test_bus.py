@@ -39,9 +39,9 @@ def test_call_times_out_and_the_callee_carries_on(stack: Manager) -> None:
     link = provider_link(stack)
     started = time.monotonic()
     with pytest.raises(CommandError) as caught:
-        link.call("block", seconds=0.6, timeout=0.2)
+        link.call("block", seconds=3.0, timeout=0.2)
     assert caught.value.kind == CMD_TIMEOUT
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.5  # gave up long before the handler finished
     assert link.call("add", a=1, b=1) == 4.0
 
 

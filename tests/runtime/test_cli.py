@@ -87,13 +87,13 @@ def test_process_per_module_restarts_a_killed_child_and_stops_on_sigterm(
                            stderr=subprocess.PIPE, text=True)
     output = OutputWatcher(run.stderr)
     try:
-        output.wait_for("all 2 modules started")
+        output.wait_for("all 2 modules started", timeout=120)  # two child Pythons to start
         children = children_of(run.pid)
         assert len(children) == 2
         provider = next(pid for pid, cmd in children.items() if "--module provider" in cmd)
         os.kill(provider, signal.SIGKILL)
         output.wait_for("module provider stopped (its process exited with status -9)")
-        output.wait_for("module provider is back after restart 1")
+        output.wait_for("module provider is back after restart 1", timeout=60)
     finally:
         run.send_signal(signal.SIGTERM)
         assert run.wait(15) == 0

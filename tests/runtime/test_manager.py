@@ -30,6 +30,13 @@ def restarted(stack: Manager, module_id: str, count: int = 1) -> None:
                and stack.status()[module_id]["ready"], timeout=10, what=f"{module_id} restarted")
 
 
+@pytest.fixture
+def watchdog(request: pytest.FixtureRequest) -> float:
+    """A short watchdog for the hang case only: a slow machine may take a while elsewhere."""
+    callspec = getattr(request.node, "callspec", None)
+    return 1.0 if callspec is not None and callspec.params.get("how") == "hang" else 10.0
+
+
 @pytest.mark.parametrize("how", ["raise in a handler", "thread dies", "hang"])
 def test_a_failing_module_is_restarted_alone_and_dependents_are_told(stack: Manager,
                                                                      how: str) -> None:

@@ -53,10 +53,10 @@ def prefixes(path: Path) -> tuple[str, str]:
     return settings["mqtt_everest_prefix"] + "/", settings["mqtt_external_prefix"]
 
 
-def board_where(probe: Probe, topic: str, check: Any) -> dict:
-    """Wait for a board publication that satisfies ``check``; return it."""
+def board_where(probe: Probe, topic: str, check: Any, since: int = 0) -> dict:
+    """Wait for a board publication (the ``since``-th message or later) satisfying ``check``."""
     def found(messages: list) -> dict | None:
-        for t, payload in reversed(messages):
+        for t, payload in reversed(messages[since:]):
             if t == topic and check(state := json.loads(payload)):
                 return state
         return None
@@ -98,8 +98,9 @@ def test_a_session_driven_over_the_carsim_topics(tmp_path: Path, mosquitto: Mosq
         board_where(probe, board_topic, lambda s: s["rcm"]["tripped"]
                     and s["faults"] == ["rcm_trip", "relay1_welded"])
 
+        unplugged_from = len(probe.messages)  # the board showed A at the start too
         probe.publish(carsim + "cmd/modify_charging_session", "unplug")
-        board_where(probe, board_topic, lambda s: s["car"]["state"] == "A")
+        board_where(probe, board_topic, lambda s: s["car"]["state"] == "A", since=unplugged_from)
         assert sim.board.log.first("car", "state", "C").time < sim.board.log.last(
             "car", "state", "A").time
 

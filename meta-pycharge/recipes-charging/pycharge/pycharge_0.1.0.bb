@@ -60,6 +60,8 @@ do_install:append() {
 do_install_ptest() {
     install -d ${D}${PTEST_PATH}
     install -m 0644 ${S}/pyproject.toml ${D}${PTEST_PATH}/
+    install -d ${D}${PTEST_PATH}/docs
+    install -m 0644 ${S}/docs/writing-a-module.md ${D}${PTEST_PATH}/docs/
     cp -R --no-dereference --preserve=mode,links ${S}/tests ${D}${PTEST_PATH}/
     for host_only in ${PYCHARGE_PTEST_HOST_ONLY}; do
         rm -rf ${D}${PTEST_PATH}/${host_only}
@@ -76,6 +78,7 @@ CONFFILES:${PN} = "${sysconfdir}/pycharge/config.yaml \
 # scarthgap). python3-profile: kirkstone packs dataclasses into it.
 RDEPENDS:${PN} += "\
     mosquitto \
+    openssl-bin \
     python3-asyncio \
     python3-compression \
     python3-core \

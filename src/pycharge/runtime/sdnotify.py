@@ -30,8 +30,9 @@ class Notifier:
             return
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.sendto(state.encode(), self._address)
-        except OSError as exc:
+                # Never block: a reader that does not read must not stall the supervisor.
+                sock.sendto(state.encode(), socket.MSG_DONTWAIT, self._address)
+        except OSError as exc:  # BlockingIOError included
             log.warning("cannot notify systemd (%s): %s", state.split("=", maxsplit=1)[0], exc)
 
     def feed_watchdog(self) -> None:

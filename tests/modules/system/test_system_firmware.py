@@ -216,10 +216,11 @@ def test_an_image_rauc_refuses_ends_in_installation_failed_and_no_reboot(
 
 def test_scheduled_download_and_installation_wait_for_their_time(
         rig: SystemRig, file_server: FileServer, vendor: Signer, image: bytes) -> None:
-    soon = utc_now() + timedelta(seconds=1)
-    request = signed_request(file_server, vendor, image, retrieve_timestamp=rfc3339(soon),
-                             install_timestamp=rfc3339(soon + timedelta(seconds=1)))
+    request = signed_request(file_server, vendor, image)
     with rig.run() as bus:
+        soon = utc_now() + timedelta(seconds=2)  # after the (possibly slow) start of the stack
+        request["retrieve_timestamp"] = rfc3339(soon)
+        request["install_timestamp"] = rfc3339(soon + timedelta(seconds=1))
         update(bus, request)
         assert bus.wait_end(7) == ["DownloadScheduled", "Downloading", "Downloaded",
                                    "SignatureVerified", "InstallScheduled", "Installing",

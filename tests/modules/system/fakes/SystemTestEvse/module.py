@@ -22,4 +22,4 @@ for _name in Definitions.load().interfaces["evse_manager"].cmds:
 
 
 class SystemTestEvse(Module):
-    implementations = {"evse": Evse}  # noqa: RUF012
+    implementations = {"evse": Evse}
