@@ -11,11 +11,11 @@ import logging
 import sys
 
 from pycharge import __version__
-from pycharge.cli import check, modules, run
+from pycharge.cli import check, modules, run, sim
 from pycharge.cli.logs import setup_logging
 from pycharge.runtime.usererror import UserError
 
-COMMANDS = (run, check, modules)
+COMMANDS = (run, check, modules, sim)
 LOG_LEVELS = ["debug", "info", "warning", "error", "critical"]
 
 

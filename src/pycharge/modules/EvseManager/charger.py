@@ -51,9 +51,11 @@ STOPPING_TIMEOUT_S = 20.0  # relays still reported on: force them off again
 MAX_PASSES = 10
 FAST_STATES = frozenset({S.PrepareCharging, S.T_step_EF, S.Charging, S.StoppingCharging})
 
-# CP event -> (flag, value), whatever the state
+# CP event -> (flag, value), whatever the state (a car that went to E requests no power, even
+# if an error took the charger out of Charging before the CP event arrived)
 FLAG_ON_CP_EVENT: dict[CpEvent, tuple[str, bool]] = {
     CpEvent.CarRequestedStopPower: ("ev_requests_power", False),
+    CpEvent.BCDtoE: ("ev_requests_power", False),
     CpEvent.CarUnplugged: ("plugged_in", False),
     CpEvent.PowerOn: ("contactor_open", False), CpEvent.PowerOff: ("contactor_open", True)}
 # (state, CP event) -> (new value of "EV requests power" or None, next state or None)
@@ -64,7 +66,6 @@ ON_CP_EVENT: dict[tuple[EvseState, CpEvent], tuple[bool | None, EvseState | None
     (S.PrepareCharging, CpEvent.CarRequestedPower): (True, None),
     (S.PrepareCharging, CpEvent.CarRequestedStopPower): (False, S.ChargingPausedEVSE),
     (S.Charging, CpEvent.CarRequestedStopPower): (False, None),
-    (S.Charging, CpEvent.BCDtoE): (False, None),
     (S.ChargingPausedEV, CpEvent.CarRequestedPower): (True, S.PrepareCharging),
 }
 
@@ -342,8 +343,8 @@ class Charger:
             self.legacy_wakeup_done = False
             self._stop_forced = False
             self.session.emit("StoppingCharging")
+            self.iec.allow_power_on(False, "PowerOff")  # relays open before the PWM stops
             self._x1_unless_f_pulse()
-            self.iec.allow_power_on(False, "PowerOff")
         if self._in_state() > STOPPING_TIMEOUT_S and not self._stop_forced:
             self.log.warning("StoppingCharging: relays still reported on after %.0f s, forcing "
                              "them off", STOPPING_TIMEOUT_S)

@@ -22,6 +22,7 @@ from pycharge.modules.EvseManager.iec61851 import IecStateMachine
 from pycharge.modules.EvseManager.overcurrent import SoftOverCurrent
 from pycharge.modules.EvseManager.power_budget import PowerBudget, pp_ampacity_to_ampere
 from pycharge.modules.EvseManager.session import Session
+from pycharge.modules.EvseManager.session_store import RECORD_PERIOD_S, SessionStore
 from pycharge.modules.EvseManager.transactions import Transactions
 from pycharge.runtime.errors import Error
 from pycharge.runtime.host import Timer
@@ -57,9 +58,12 @@ class EvseManager(Module):
         self.iec = IecStateMachine(self.board, now, cfg["lock_connector_in_state_b"],
                                    cfg["has_ventilation"], cfg["hack_simplified_mode_limit_10A"])
         self.errors = ErrorHandling(evse, self.log)
-        self.session = Session(lambda event: evse.publish("session_event", event),
+        self.session = Session(self._session_event,
                                lambda protocol: evse.publish("selected_protocol", protocol), now,
                                cfg["session_id_type"], self.log)
+        self.session_store = SessionStore(
+            self.connection("store"), self.id, self.session.meter_value,
+            lambda event: evse.publish("session_event", event), self.meter, self.log)
         meter = BusMeter(self.meter, self.settle, self.log) if self.meter is not None else None
         transactions = Transactions(self.session, meter, cfg["evse_id"],
                                     cfg["fail_on_powermeter_errors"], self.errors, self.log)
@@ -118,7 +122,8 @@ class EvseManager(Module):
         self.budget.set_max_current(0.0, INITIAL_BUDGET_VALID_S)
         evse.publish("waiting_for_external_ready", self.config["external_ready_to_start_charging"])
         self.call_later(CAPABILITIES_WARNING_S, self._warn_no_capabilities)
-        self._try_start()
+        self.every(RECORD_PERIOD_S, self.session_store.save)
+        self.session_store.recover(self._try_start)
 
     def reconnected(self) -> None:
         """The bus was away: variables are not retained, so publish the state again."""
@@ -150,7 +155,7 @@ class EvseManager(Module):
     def _try_start(self) -> None:
         """Start charging once ready, capabilities known, meter heard and externally ready."""
         if self.started or not (self._ready and self.caps is not None and self._meter_waited
-                                and self._external_ready):
+                                and self._external_ready and self.session_store.recovered):
             return
         self.started = True
         evse = self.impl["evse"]
@@ -217,6 +222,10 @@ class EvseManager(Module):
         self.settle()
 
     # -- outputs -------------------------------------------------------------------------------
+    def _session_event(self, event: dict[str, Any]) -> None:
+        self.impl["evse"].publish("session_event", event)
+        self.session_store.on_event(event)
+
     def _limit_changed(self, ampere: float) -> None:
         self.board.set_overcurrent_limit(ampere)
         self._publish_limits(max_current=ampere)

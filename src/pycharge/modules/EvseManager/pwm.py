@@ -14,6 +14,9 @@ from typing import Protocol
 X1_PERCENT = 100.0  # constant +12 V: no PWM, the EV must not charge
 F_PERCENT = 0.0  # constant -12 V: state F
 PWM_MAX_UPDATE_INTERVAL_S = 5.0  # IEC 61851-1: EV response time to a duty change
+# The board applies a duty some ms after we send it (bus, its module thread), and not always
+# equally late: counted from our sending alone, two changes could land < 5 s apart on the CP.
+BOARD_LATENCY_MARGIN_S = 0.25
 
 
 def ampere_to_duty_percent(ampere: float) -> float:
@@ -87,7 +90,8 @@ class PilotOutput:
     def pwm_at_most_every_5s(self, ampere: float, now: float) -> None:
         """Follow a changed limit, but not sooner than 5 s after the last change."""
         duty = ampere_to_duty_percent(ampere)
-        if duty != self.duty and now - self.changed_at >= PWM_MAX_UPDATE_INTERVAL_S:
+        if duty != self.duty \
+                and now - self.changed_at >= PWM_MAX_UPDATE_INTERVAL_S + BOARD_LATENCY_MARGIN_S:
             self.pwm_now(duty, now, ampere)
 
     def forget(self) -> None:
