@@ -225,10 +225,9 @@ def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None
         supervisor.start()
         probe.wait_for(lambda _m: {"data": True} in probe.payloads(sil.car_enabled_topic))
         sil.wait_events("Enabled")
-        # The car arrives only once the board reported "no car" (A) with its CP generator on.
-        # CbTarragonDriver bug: a car plugged in while the driver still confirms its first state
-        # after enable(true) gets the stale E (measured with the output off) republished, then
-        # B: E -> B is no plug-in for EvseManager, and no session starts.
+        # Every scenario starts from a known state: the board reported "no car" (A) with its CP
+        # generator on. (A car plugged in during the first samples after enable(true) is covered
+        # by tests/modules/board/test_sampler.py::test_republish_waits_for_a_state_on_its_way.)
         probe.wait_for(lambda _m: {"data": {"event": "A"}} in probe.payloads(sil.bsp_event_topic))
         yield sil
     finally:

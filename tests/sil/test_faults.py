@@ -8,8 +8,6 @@ board's own clock against the IEC 61851-1 lines quoted in ``iec61851.py``.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import Mosquitto
 from tests.sil import iec61851 as iec
 from tests.sil.stack import BSP, STAY, Sil, bsp_only, sil_stack
@@ -122,9 +120,6 @@ def test_disabled_over_the_api_shows_f(sil: Sil) -> None:
     sil.log.wait_for("cp", "output", 100.0, since=enabled_at)  # F ends: X1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CbTarragonDriver clears DiodeFault (cleared when the CP is back in A) before it publishes "
-    "the CP event A, so EvseManager resumes (PrepareCharging, PWM on) for a car that is gone"))
 def test_no_pwm_for_a_car_that_left_with_a_diode_fault(sil: Sil) -> None:
     sil.plug_in_and_charge()
     mark = sil.mark()

@@ -296,3 +296,15 @@ def test_no_heartbeat_watch_without_users() -> None:
     r.clock.advance(60.0)
     r.steps(3)
     assert r.board.relays[1].coil
+
+
+def test_republish_waits_for_a_state_on_its_way() -> None:
+    """enable(true) switches the CP output on; a car plugging in at that moment is B, never E."""
+    r = rig()
+    r.steps(3)  # output off: the floating line reads as E
+    r.duty(100.0)
+    r.sampler.request_republish()
+    r.steps(1)  # first sample with the output on
+    r.board.set_car_state("B")
+    r.steps(6)
+    assert [v.state.value for v in r.recorder.of("republish")] == ["B"]

@@ -166,7 +166,9 @@ class CbTarragonDriver(Module):
     def on_cp_verdict(self, verdict: CpVerdict, republish: bool) -> None:
         state = verdict.state.value
         if not republish:
-            self._cp_errors(verdict)
+            # New errors before the event, cleared ones after it: a fault that clears on the way
+            # to A must not look, for an instant, like a healthy car that still wants power.
+            self._cp_errors(verdict, raising=True)
             if state != self.cp_state:
                 self.log.info("CP state change from %s to %s, U_CP+ %d mV, U_CP- %d mV, PWM %.1f %%",
                               self.cp_state, state, self.sampler.cp.u_pos, self.sampler.cp.u_neg,
@@ -174,21 +176,26 @@ class CbTarragonDriver(Module):
             self.cp_state = state
             if verdict.state == A:
                 self._clear_pp_faults(self.proximity.cp_state_a())
-        if verdict.state == PF or not self.bsp.enabled:
-            return
-        if state != self.last_cp_event or (republish and self._republish_wanted):
+        if verdict.state != PF and self.bsp.enabled and (
+                state != self.last_cp_event or (republish and self._republish_wanted)):
             self.last_cp_event = state
             self._republish_wanted = False
             self.bsp.publish("event", {"event": state})
+        if not republish:
+            self._cp_errors(verdict, raising=False)
 
-    def _cp_errors(self, verdict: CpVerdict) -> None:
+    def _cp_errors(self, verdict: CpVerdict, raising: bool) -> None:
+        """Raise the CP errors the verdict shows (``raising``), or clear those it no longer does."""
         checks = ((PILOT_FAULT, verdict.short, "CP short fault detected.", "CPShortFault"),
                   (DIODE_FAULT, verdict.diode, "Diode fault detected.", ""),
                   (PILOT_FAULT, verdict.out_of_range, "CP voltage is out of range.", "CPOutOfRange"),
                   (VENTILATION, verdict.ventilation, "Ventilation fault detected.", ""))
         for error_type, active, message, sub_type in checks:
-            if _set_error(self.bsp, error_type, active, message, sub_type):
-                self.log.error("%s", message)
+            if active and raising:
+                if self.bsp.raise_error(error_type, message, sub_type, "High") is not None:
+                    self.log.error("%s", message)
+            elif not active and not raising and self.bsp.error_active(error_type, sub_type):
+                self.bsp.clear_error(error_type, sub_type)
 
     def on_power_event(self, event: str) -> None:
         self.log.info("relays %s confirmed", "closed" if event == "PowerOn" else "open")

@@ -97,9 +97,14 @@ class Sampler:
         if verdict is not None:
             self.listener.cp_verdict(verdict, False)
         elif self._republish_in > 0:
-            self._republish_in -= 1
-            if self._republish_in == 0 and self.cp.verdict is not None:
-                self.listener.cp_verdict(self.cp.verdict, True)
+            if self.cp.settling:
+                # A new state is on its way (e.g. the car plugged in just as the CP output came
+                # on): republishing the old one would tell of a state already gone.
+                self._republish_in = REPUBLISH_AFTER_SAMPLES
+            else:
+                self._republish_in -= 1
+                if self._republish_in == 0 and self.cp.verdict is not None:
+                    self.listener.cp_verdict(self.cp.verdict, True)
         if rcm_change is not None:
             self.listener.rcm_changed(rcm_change)
         for message in faults:
