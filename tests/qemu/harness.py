@@ -39,13 +39,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pytest-args", default=os.environ.get("PYCHARGE_QEMU_PYTEST_ARGS", ""),
                         help="arguments for run-ptest, e.g. a selection: 'tests/runtime -k bus' "
                              "(default: none, the whole packaged suite)")
+    parser.add_argument("--selection-file", type=Path,
+                        help="run the tests listed in this file (one pytest path per line, "
+                             "# comments), e.g. tests/qemu/ci-selection")
     parser.add_argument("--cpu", default="cortex-a7", help="QEMU CPU model (the board: Cortex-A7)")
     parser.add_argument("--no-measure", action="store_true",
                         help="skip the start-up/memory measurement of bsp-only.yaml")
     parser.add_argument("--require-measure", action="store_true",
                         help="fail when the measurement cannot run (not only when it fails)")
     parser.add_argument("--console-log", type=Path, help="also write the console to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.selection_file is not None:
+        lines = args.selection_file.read_text().splitlines()
+        selected = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        args.pytest_args = " ".join([*selected, args.pytest_args]).strip()
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
