@@ -64,6 +64,23 @@ CASES: list[tuple[str, bool, list[tuple[Any, list[CpEvent], list[tuple[Any, ...]
         ("F", [], [OFF]),
         ("B", [E.CarRequestedStopPower, E.CarPluggedIn, E.EFtoBCD], [OFF, ("lock",)]),
     ]),
+    ("a permission given while the pilot still shows F holds for the C that follows", False, [
+        ("B", [E.CarRequestedStopPower, E.CarPluggedIn], [OFF, ("lock",)]),
+        (("pwm", 26.67), [], [("pwm_on", 26.67)]),
+        ("C", [E.CarRequestedPower], []),
+        ("F", [E.BCDtoEF], [OFF]),  # e.g. an RCM trip, then its release
+        (("pwm", 26.67), [], [("pwm_on", 26.67)]),
+        (("allow", True), [], []),  # the charger resumed before the board reported C
+        ("C", [], [ON]),
+    ]),
+    ("the board opened on its own (a lost heartbeat): power is asked for again", False, [
+        ("B", [E.CarRequestedStopPower, E.CarPluggedIn], [OFF, ("lock",)]),
+        (("pwm", 26.67), [], [("pwm_on", 26.67)]),
+        (("allow", True), [], []),
+        ("C", [E.CarRequestedPower], [ON]),
+        ("PowerOn", [E.PowerOn], []),
+        ("PowerOff", [E.PowerOff], [ON]),
+    ]),
     ("state D without ventilation: no power, no events", False, [
         ("B", [E.CarRequestedStopPower, E.CarPluggedIn], [OFF, ("lock",)]),
         (("pwm", 26.67), [], [("pwm_on", 26.67)]),

@@ -104,8 +104,9 @@ class IecStateMachine:
         self.car_plugged_in = False
         self.simplified_mode = False
         self.pwm_running = False
-        self.power_on_allowed = False
+        self.power_on_allowed = False  # the charger's permission
         self.power_on_reason = "PowerOff"
+        self._board_on = False  # what the board was last told: power may be on
         self.relays_on = False
         self.c1_deadline: float | None = None
         self.unlock_f_deadline: float | None = None
@@ -113,7 +114,6 @@ class IecStateMachine:
         self._force_unlocked = False
         self._locked = False
         self._last_pwm_running = False
-        self._last_power_on_allowed = False
         self._actions: dict[str, Callable[[], None]] = {
             STOP_PWM: self._stop_pwm, PWM_GONE: self._pwm_gone, POWER_OFF: self._power_off,
             STOP_C1: self._stop_c1, UNLOCK: self._unlock, LOCK: self._lock,
@@ -141,6 +141,11 @@ class IecStateMachine:
             self.relays_on = event == "PowerOn"
             self._check_lock()
             self.events.append(RELAY_EVENTS[event])
+            if not self.relays_on and self._board_on:
+                # The board opened on its own (a fault, a lost heartbeat): its acceptance is
+                # used up. Ask again while the charger still wants power; the board decides.
+                self._board_on = False
+                self._feed(None)
         elif self.enabled and event in RAW_STATES:
             self._feed(RAW_STATES[event])
 
@@ -212,7 +217,6 @@ class IecStateMachine:
         self._check_lock()
         self.cp_state = new
         self._last_pwm_running = self.pwm_running
-        self._last_power_on_allowed = self.power_on_allowed
 
     def _stop_pwm(self) -> None:
         self.pwm_running = False
@@ -257,27 +261,36 @@ class IecStateMachine:
             self._power_off()  # the EV ignored the end of the PWM: off under load
         if not self.pwm_running:
             return
-        if self.power_on_allowed and (not self._last_power_on_allowed or last == "B"
+        # Ask the board whenever the permission is new or not on the board (an off in F or D
+        # came between), the car just came to C from any other state, or the PWM just started.
+        if self.power_on_allowed and (not self._board_on or last not in ("C", "D")
                                       or not self._last_pwm_running):
+            self._board_on = True
             self.board.allow_power_on(True, self.power_on_reason)  # Table A.6 sequence 4
         if not self._last_pwm_running and self.simplified_mode:
             self.events.append(CpEvent.CarRequestedPower)
 
     def _while_no_ventilation(self, _last: str) -> None:
-        if self.power_on_allowed:
-            self._power_off()
+        self._board_off()
 
     def _while_f(self, _last: str) -> None:
-        if self.power_on_allowed:
-            self._power_off()
+        self._board_off()
         if self.unlock_f_deadline is not None and self.now() >= self.unlock_f_deadline:
             self.unlock_f_deadline = None
             self._unlock()
 
     def _power_off(self) -> None:
+        """Take back the charger's permission and switch off (leaving C, unplug, E, F, ...)."""
         self.power_on_allowed = False
         self.power_on_reason = "PowerOff"
+        self._board_on = False
         self.board.allow_power_on(False, "PowerOff")
+
+    def _board_off(self) -> None:
+        """No power in this CP state, but the charger's permission stands for a later C."""
+        if self._board_on:
+            self._board_on = False
+            self.board.allow_power_on(False, "PowerOff")
 
     def _unlock(self) -> None:
         self._should_be_locked = False
