@@ -20,6 +20,9 @@ from pycharge.runtime.config import ModuleConfig
 from pycharge.runtime.manager import Manager, Unit
 
 log = logging.getLogger("pycharge.processes")
+# A Python process importing the stack takes about 10 s on an emulated (and a real) Cortex-A7
+# when several start at once; its first heartbeat comes a second after its init.
+START_LIMIT_S = 120.0
 
 
 class ProcessUnit:
@@ -31,7 +34,8 @@ class ProcessUnit:
         self._args = child_args
         self._process: subprocess.Popen | None = None
         self._stopping = False
-        self._last_heartbeat = time.monotonic()
+        self._started = time.monotonic()
+        self._last_heartbeat: float | None = None
         self._undo = manager.connection.subscribe(
             manager.topics.heartbeat(config.id), lambda _t, _p: self._beat())
 
@@ -48,12 +52,21 @@ class ProcessUnit:
     def start(self) -> None:
         command = [sys.executable, "-m", "pycharge.runtime.child", *self._args,
                    "--module", self.config.id]
-        self._last_heartbeat = time.monotonic()
+        self._started = time.monotonic()
+        self._last_heartbeat = None
         self._process = subprocess.Popen(command)
 
     def hung(self) -> str | None:
-        silent = time.monotonic() - self._last_heartbeat
-        if self._process is not None and silent > self._manager.runtime.watchdog:
+        """Silent for longer than the watchdog once running; a slow start has its own limit."""
+        if self._process is None:
+            return None
+        now = time.monotonic()
+        if self._last_heartbeat is None:
+            if now - self._started > START_LIMIT_S:
+                return f"no heartbeat {START_LIMIT_S:.0f} s after its start"
+            return None
+        silent = now - self._last_heartbeat
+        if silent > self._manager.runtime.watchdog:
             return f"no heartbeat for {silent:.1f} s"
         return None
 
