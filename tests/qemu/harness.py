@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="run the tests listed in this file (one pytest path per line, "
                              "# comments), e.g. tests/qemu/ci-selection")
     parser.add_argument("--cpu", default="cortex-a7", help="QEMU CPU model (the board: Cortex-A7)")
+    parser.add_argument("--bench", action="store_true",
+                        help="also run bench/run --quick (latency, footprint, start-up) inside")
     parser.add_argument("--no-measure", action="store_true",
                         help="skip the start-up/memory measurement of bsp-only.yaml")
     parser.add_argument("--require-measure", action="store_true",
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.copyfileobj(source, out)
         append = (f"console=ttyAMA0 rdinit=/init quiet panic=-1 "
                   f"pycharge_qemu.timeout={args.test_timeout} "
-                  f"pycharge_qemu.measure={0 if args.no_measure else 1}")
+                  f"pycharge_qemu.measure={0 if args.no_measure else 1} "
+                  f"pycharge_qemu.bench={1 if args.bench else 0}")
         command = qemu_command(base.kernel, initrd, args.cpu, append)
         log(f"booting: {' '.join(command)}")
         console = PtestLog(measure_required=args.require_measure)

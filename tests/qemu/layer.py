@@ -45,6 +45,8 @@ def install_harness(root: Path, run_ptest_args: str) -> None:
     (root / "etc/pycharge-qemu/args").write_text(run_ptest_args + "\n")
     for name in ("ptest_runner.py", "measure.py"):
         _install(HERE / "guest" / name, root / HARNESS / name)
+    shutil.copytree(HERE.parent.parent / "bench", root / HARNESS / "bench",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "results"))
     (root / "etc/mosquitto").mkdir(parents=True, exist_ok=True)
     (root / "etc/mosquitto/qemu.conf").write_text(MOSQUITTO_CONF)
 
