@@ -58,6 +58,8 @@ class StackProcess:
         threading.Thread(target=self._read_output, daemon=True).start()
 
     def _read_notify(self, notify: socket.socket) -> None:
+        """Until the child exits: it keeps feeding the watchdog after READY=1, and a socket
+        nobody reads would make it log "cannot notify systemd" every second."""
         with notify:
             notify.settimeout(1.0)
             while self.process is not None and self.process.poll() is None:
@@ -65,9 +67,8 @@ class StackProcess:
                     message = notify.recv(4096).decode(errors="replace")
                 except TimeoutError:
                     continue
-                if "READY=1" in message.split("\n"):
+                if "READY=1" in message.split("\n") and self._ready is None:
                     self._mark("_ready")
-                    return
 
     def _read_output(self) -> None:
         assert self.process is not None and self.process.stderr is not None

@@ -113,6 +113,30 @@ def test_malformed_commands_are_dropped_and_the_module_lives(stack: Manager, pro
     assert stack.status()["provider"]["restarts"] == 0
 
 
+@pytest.mark.parametrize("origin", ["a\\u0001b", "\\u0000", "\\ud800", "x\\ufffe", "\\u0085",
+                                    "\\udbff\\udfff", "+", "x" * 300])
+def test_a_caller_id_the_broker_would_refuse_gets_no_answer(stack: Manager, probe: Probe,
+                                                            origin: str) -> None:
+    """An answer to such a caller would be a topic the broker refuses by disconnecting us; paho
+    would re-send it after each reconnect and the stack would never be on the bus again."""
+    reconnects: list[bool] = []
+    stack.connection.on_reconnect(lambda: reconnects.append(True))
+    body = '{"id": "odd", "origin": "' + origin + '", "args": {"a": 1, "b": 1}, "deadline": 0}'
+    probe.publish(stack.topics.cmd("provider", "main", "add"), body.encode())
+    assert provider_link(stack).call("add", a=0, b=1) == 2.0
+    assert stack.host("provider").module.add_calls == 2  # ready's and ours, not the odd one
+    assert reconnects == []
+
+
+def test_a_topic_the_broker_would_refuse_is_not_published(stack: Manager) -> None:
+    reconnects: list[bool] = []
+    stack.connection.on_reconnect(lambda: reconnects.append(True))
+    assert not stack.connection.publish("pycharge/test/\x07", b"1")
+    assert not stack.connection.publish("pycharge/test/#", b"1")
+    assert provider_link(stack).call("add", a=0, b=1) == 2.0
+    assert reconnects == []
+
+
 def test_a_variable_with_the_wrong_type_is_rejected(stack: Manager, probe: Probe) -> None:
     user = stack.host("user").module
     topic = stack.topics.var("provider", "main", "counter")

@@ -57,6 +57,11 @@ class Probe:
         with self._changed:
             return [json.loads(p) for t, p in self.messages if t == topic and p]
 
+    def raw(self, topic: str) -> list[bytes]:
+        """Payloads seen on ``topic`` so far, as they came."""
+        with self._changed:
+            return [p for t, p in self.messages if t == topic]
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()

@@ -101,8 +101,14 @@ def _read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError([ConfigProblem(str(path), None, None,
                                          f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigProblem(str(path), None, None, "not UTF-8 text (byte "
+                                         f"{exc.start}: {exc.object[exc.start:exc.start + 1]!r})")]) from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError([ConfigProblem(str(path), None, None,
+                                         "nested too deeply to be a configuration")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -162,7 +168,8 @@ class Validator:
         if not isinstance(raw, dict):
             self.problem(None, "settings", "must be a mapping")
             return Settings()
-        for key, value in raw.items():
+        given, raw = raw, {}  # from here on: only the settings that are right
+        for key, value in given.items():
             if key not in SETTINGS:
                 self.problem(None, f"settings.{key}",
                              f"unknown setting; allowed: {', '.join(sorted(SETTINGS))}")
@@ -170,6 +177,8 @@ class Validator:
                     isinstance(value, bool) and bool not in SETTINGS[key]):
                 self.problem(None, f"settings.{key}",
                              f"expected {SETTINGS[key][0].__name__}, got {value!r}")
+            else:
+                raw[key] = value
         if "mqtt_broker_socket_path" in raw and ("mqtt_broker_host" in raw
                                                  or "mqtt_broker_port" in raw):
             self.problem(None, "settings.mqtt_broker_socket_path",

@@ -117,7 +117,9 @@ class ModuleHost:
         if threading.current_thread() is not self._worker:
             self._worker.join(timeout)
             if self._worker.is_alive():
-                self.log.error("did not stop within %.1f s; leaving its thread behind", timeout)
+                self.log.error("did not stop within %.1f s; leaving its thread behind and taking "
+                               "its hardware away for the next instance", timeout)
+                self._close_resources()
         for thread in self._threads:
             thread.join(max(0.1, timeout / 4))
         self._calls.fail_all(SHUTDOWN, f"{self.config.id} is stopping")
@@ -125,6 +127,9 @@ class ModuleHost:
     def hung(self) -> str | None:
         """Why this module counts as hung, or None while it makes progress."""
         now = time.monotonic()
+        if self._worker.ident is not None and not self._worker.is_alive() \
+                and not self.stopping.is_set():
+            return "its thread ended"
         busy = self._busy_since
         if busy is not None and now - busy > self.runtime.watchdog:
             return f"its thread has been busy in one task for {now - busy:.1f} s"
@@ -165,27 +170,38 @@ class ModuleHost:
 
     # -- the module's thread --------------------------------------------------------------------
     def _work(self) -> None:
-        self._run(self._setup)
-        while not self.stopping.is_set():
+        try:
+            self._run(self._setup)
+            while not self.stopping.is_set():
+                try:
+                    job = self._queue.get(timeout=self._until_next_timer())
+                except queue.Empty:
+                    job = None
+                if job is _STOP:
+                    break
+                if job is not None:
+                    self._run(job[0], *job[1])
+                self._run_due_timers()
+        finally:
+            # Also after a failure, even one that ends the thread (SystemExit): shutdown and
+            # closing release the hardware the next instance will need.
+            if self.module is not None:
+                try:
+                    self.module.shutdown()
+                except Exception:
+                    self.log.exception("shutdown failed")
+            self._close_resources()
+
+    def _close_resources(self) -> None:
+        """Close what ``hardware()`` registered; closing twice is harmless (HAL objects)."""
+        while True:
             try:
-                job = self._queue.get(timeout=self._until_next_timer())
-            except queue.Empty:
-                job = None
-            if job is _STOP:
-                break
-            if job is not None:
-                self._run(job[0], *job[1])
-            self._run_due_timers()
-        if self.module is not None:
-            # Also after a failure: shutdown releases the hardware the next instance will need.
-            try:
-                self.module.shutdown()
-            except Exception:
-                self.log.exception("shutdown failed")
-        for resource in reversed(self.resources):
+                resource = self.resources.pop()  # atomic: a stale thread may close too
+            except IndexError:
+                return
             try:
                 resource.close()
-            except OSError as exc:
+            except Exception as exc:
                 self.log.error("could not close %r: %s", resource, exc)
 
     def _run(self, callback: Callable[..., Any], *args: Any) -> None:
@@ -365,9 +381,17 @@ class ModuleHost:
         for error in cleared:
             on_cleared(error)
 
-    def subscribe_heartbeat(self, module_id: str, callback: Callable[[], None]) -> None:
-        self._subscribe(self.runtime.topics.heartbeat(module_id),
-                        lambda _topic, _payload: self.post(callback))
+    def subscribe_heartbeat(self, module_id: str, callback: Callable[[int], None]) -> None:
+        def beat(_topic: str, payload: bytes) -> None:
+            try:
+                number = int(payload)
+            except ValueError:
+                self.log.error("ignored a heartbeat of %s that is not a number: %r", module_id,
+                               payload[:40])
+                return
+            self.post(callback, number)
+
+        self._subscribe(self.runtime.topics.heartbeat(module_id), beat)
 
     # -- external MQTT ------------------------------------------------------------------------------
     def _require_external(self) -> None:

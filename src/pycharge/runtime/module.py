@@ -176,11 +176,12 @@ class Module:
         """(module id, requirement id) of every module connected to our ``impl_id``."""
         return list(self._host.config.required_by.get(impl_id, []))
 
-    def subscribe_heartbeat(self, module_id: str, callback: Callable[[], None]) -> None:
-        """Run ``callback()`` on our thread for each heartbeat of module ``module_id``.
+    def subscribe_heartbeat(self, module_id: str, callback: Callable[[int], None]) -> None:
+        """Run ``callback(number)`` on our thread for each heartbeat of module ``module_id``.
 
         Every module's thread publishes a heartbeat once a second (HEARTBEAT_PERIOD); its
-        absence means that module hung, died or the bus is gone.
+        absence means that module hung, died or the bus is gone. ``number`` counts from 1 in
+        each instance of the module, so a number that does not grow means it was restarted.
         """
         self._host.subscribe_heartbeat(module_id, callback)
 

@@ -17,6 +17,7 @@ from itertools import count
 
 import paho.mqtt.client as paho
 
+from pycharge.runtime.topics import publishable
 from pycharge.runtime.usererror import UserError
 
 log = logging.getLogger("pycharge.mqtt")
@@ -127,6 +128,9 @@ class MqttConnection:
         """Publish if connected; return False (and count a drop) when the broker is away."""
         if not self.connected.is_set():
             self.dropped += 1
+            return False
+        if not publishable(topic):
+            log.error("not published: the broker would refuse the topic %r", topic[:200])
             return False
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         return info.rc == paho.MQTT_ERR_SUCCESS

@@ -25,7 +25,7 @@ from pycharge.runtime.module import (
     Module,
 )
 from pycharge.runtime.mqtt import MqttConnection
-from pycharge.runtime.topics import Topics
+from pycharge.runtime.topics import Topics, topic_level
 from pycharge.runtime.usererror import UserError
 
 ANSWERS_REMEMBERED = 512
@@ -52,8 +52,7 @@ class CommandServer:
             if not isinstance(message, dict):
                 raise ValueError("a command message is a JSON object")
             call_id, origin = message["id"], message["origin"]
-            if not (isinstance(call_id, str) and isinstance(origin, str) and "/" not in origin
-                    and "+" not in origin and "#" not in origin):
+            if not (isinstance(call_id, str) and isinstance(origin, str) and topic_level(origin)):
                 raise ValueError("'id' and 'origin' must be strings, 'origin' a module id")
         except (ValueError, KeyError, TypeError) as exc:
             self._log.error("rejected command %s.%s: %s", implementation.id, cmd, why(exc))

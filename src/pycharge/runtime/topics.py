@@ -5,7 +5,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# What a broker refuses in a topic name, with a disconnect: U+0000, control characters,
+# surrogates and noncharacters (MQTT 3.1.1 section 1.5.3; mosquitto enforces all of them), and
+# wildcards. Published topics are checked: a refused one would be re-sent after every reconnect
+# and cut the stack off its bus for good.
+_UNSAFE = ("\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+           + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17)))
+_REFUSED = re.compile(f"[+#{_UNSAFE}]")
+_REFUSED_IN_LEVEL = re.compile(f"[/+#{_UNSAFE}]")
+MAX_TOPIC_BYTES = 65535
+MAX_LEVEL_CHARS = 256
+
+
+def publishable(topic: str) -> bool:
+    """Whether a broker accepts ``topic`` as the name of a published message."""
+    return (len(topic) > 0 and len(topic.encode("utf-8", "surrogatepass")) <= MAX_TOPIC_BYTES
+            and _REFUSED.search(topic) is None)
+
+
+def topic_level(text: str) -> bool:
+    """Whether ``text`` can stand as one level of a published topic (e.g. a caller's id)."""
+    return 0 < len(text) <= MAX_LEVEL_CHARS and _REFUSED_IN_LEVEL.search(text) is None
 
 
 @dataclass(frozen=True)

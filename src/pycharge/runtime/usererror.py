@@ -26,8 +26,8 @@ class ConfigProblem:
         where = [self.file]
         if self.module_id is not None:
             where.append(f"module '{self.module_id}'")
-        if self.key:
-            where.append(self.key)
+        if self.key is not None and self.key != "":
+            where.append(str(self.key))  # YAML keys may be numbers, booleans or null
         return f"{': '.join(where)}: {self.message}"
 
 

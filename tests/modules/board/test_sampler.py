@@ -226,9 +226,17 @@ def test_heartbeat_loss_opens_and_return_allows_again() -> None:
     assert 3.0 < r.clock.now - r.heartbeat._last["evse"] <= 3.0 + 2 * MEASUREMENT_S
     assert r.clock.now - start < 3.0 + 2 * MEASUREMENT_S
     assert r.power.forbidden_by == "no heartbeat from evse"
-    r.heartbeat.beat("evse", r.clock.now)
+    assert not r.heartbeat.beat("evse", 1, r.clock.now)
     r.steps(1)
     assert r.power.forbidden_by is None
+
+
+def test_a_heartbeat_number_that_does_not_grow_is_a_restart() -> None:
+    watch = HeartbeatWatch(["evse"], 3.0, 0.0)
+    assert [watch.beat("evse", n, float(n)) for n in (7, 8, 9)] == [False, False, False]
+    assert watch.beat("evse", 1, 10.0)  # a new instance counts from 1 again
+    assert not watch.beat("evse", 2, 11.0)
+    assert watch.silent(14.5) == ["evse"]
 
 
 def test_welded_relay_is_a_fault_for_good() -> None:

@@ -110,6 +110,7 @@ CASES: list[tuple[str, bool, list[tuple[Any, list[CpEvent], list[tuple[Any, ...]
         ("x1", [], [("X1",)]),
         (("wait", 3.0), [], []),
         (("pwm", 26.67), [], [("pwm_on", 26.67), ON]),
+        ("PowerOn", [E.PowerOn], []),
         (("wait", 10.0), [], []),
     ]),
     ("no power on with a constant level (100 % is not PWM)", False, [
@@ -203,3 +204,27 @@ def test_force_unlock_only_with_relays_off():
     assert ("unlock",) not in board.take()  # the relays are on: keep locked
     iec.bsp_event("PowerOff")
     assert board.take() == [("unlock",)]  # forced unlock holds while the car stays in B
+
+
+def test_a_permission_the_board_did_not_act_on_is_renewed():
+    """After a reconnect the board refuses a close until our heartbeat is back, and forgets
+    the refusal: the permission is asked for again every few seconds until the relays close."""
+    clock = FakeClock()
+    board = RecordingBoard()
+    iec = IecStateMachine(board, clock, True, False, False)
+    iec.enable(True)
+    iec.bsp_event("B")
+    iec.set_pwm(26.7)
+    iec.allow_power_on(True, "FullPowerCharging")
+    iec.bsp_event("C")
+    assert ("allow_power_on", True) in board.take()
+    clock.now += 4.9
+    iec.poll()
+    assert board.take() == []
+    clock.now += 0.1
+    iec.poll()
+    assert board.take() == [("allow_power_on", True)]
+    iec.bsp_event("PowerOn")
+    clock.now += 60
+    iec.poll()
+    assert board.take() == []  # closed: nothing to renew

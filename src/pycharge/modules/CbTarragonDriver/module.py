@@ -86,6 +86,7 @@ class CbTarragonDriver(Module):
         self.last_cp_event: str | None = None
         self.cp_state = "E"
         self._republish_wanted = False
+        self._relays_event: str | None = None  # the last PowerOn/PowerOff, for a reconnect
         self._sampler_thread = self.spawn(
             "cp", functools.partial(self.sampler.run, self.stopping, self.feed_watchdog),
             watchdog=SAMPLER_WATCHDOG_S)
@@ -96,10 +97,19 @@ class CbTarragonDriver(Module):
         self.bsp.publish("capabilities", capabilities(self.config, self.forced_one_phase))
 
     def reconnected(self) -> None:
+        self._publish_state()
+
+    def _publish_state(self, relays: bool = True) -> None:
+        """Everything a user of the board learns once: for a user that missed it (the bus was
+        away) or never heard it (a new instance of EvseManager after a restart)."""
         self.bsp.publish("capabilities", capabilities(self.config, self.forced_one_phase))
         self.republish_cp_state()
         if self.proximity.published is not None and self.bsp.enabled:
             self.bsp.publish("ac_pp_ampacity", {"ampacity": self.proximity.published})
+        if relays and self._relays_event is not None:
+            # Relays opened while the bus was away (e.g. for a lost heartbeat) were not heard
+            # by EvseManager; without this it would wait for relays it believes closed.
+            self.bsp.publish("event", {"event": self._relays_event})
 
     def shutdown(self) -> None:
         """Relays open, loop stopped, CP released (the runtime then closes the HAL objects for
@@ -153,8 +163,13 @@ class CbTarragonDriver(Module):
             self.log.info("grid phase count input: one phase; phase switching disabled")
         return not three_phases
 
-    def _beat(self, module_id: str) -> None:
-        self.heartbeat.beat(module_id, self.hal.clock.monotonic())
+    def _beat(self, module_id: str, number: int) -> None:
+        now = self.hal.clock.monotonic()
+        if self.heartbeat.beat(module_id, number, now):
+            # A new instance knows nothing of the permission its predecessor gave.
+            self.log.warning("%s was restarted", module_id)
+            self.power.open_now(now, f"{module_id} was restarted")
+            self._publish_state(relays=False)  # their confirmed opening follows
 
     def republish_cp_state(self) -> None:
         """Publish the CP state once it is confirmed, even if unchanged (EvseManager ignores
@@ -199,6 +214,7 @@ class CbTarragonDriver(Module):
 
     def on_power_event(self, event: str) -> None:
         self.log.info("relays %s confirmed", "closed" if event == "PowerOn" else "open")
+        self._relays_event = event
         self.bsp.publish("event", {"event": event})
 
     def on_contactor_fault(self, message: str) -> None:

@@ -18,10 +18,16 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pycharge.modules.ErrorHistory.query import COLUMNS, bad_times, condition, error_object
+from pycharge.runtime.durable_sqlite import (
+    OPEN_ERRORS,
+    UnusableDatabaseError,
+    open_durable,
+    readable_rows,
+    reason,
+)
 from pycharge.runtime.errors import CLEARED_BY_REBOOT, Error
 
 _SCHEMA = ("CREATE TABLE errors(uuid TEXT PRIMARY KEY NOT NULL, "
@@ -34,8 +40,17 @@ _UPSERT = _INSERT + " ON CONFLICT(uuid) DO UPDATE SET state = excluded.state"
 _REBOOT = f"UPDATE errors SET state = '{CLEARED_BY_REBOOT}' WHERE state = 'Active'"
 
 
-class UnusableStoreError(Exception):
-    """The file is a database, but not one we can keep the history in."""
+def _check_schema(db: sqlite3.Connection) -> None:
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    if not tables:
+        _in_transaction(db, _SCHEMA, [()])
+    elif "errors" not in tables:
+        raise UnusableDatabaseError(f"it is not an error history (tables: {', '.join(tables)})")
+    else:
+        columns = {r[1] for r in db.execute("PRAGMA table_info(errors)")}
+        if columns != set(COLUMNS):
+            raise UnusableDatabaseError(f"its errors table has other columns ({', '.join(sorted(columns))})")
 
 
 def _row(error: Error) -> tuple[str, ...]:
@@ -91,55 +106,26 @@ class ErrorStore:
 
     # -- the file ----------------------------------------------------------------------------------
     def _open_file(self) -> sqlite3.Connection | None:
-        db = None
-        try:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise UnusableStoreError("it cannot use a write-ahead log")
-            db.execute("PRAGMA synchronous=FULL")
-            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-            if verdict != "ok":
-                raise UnusableStoreError(f"it is damaged ({verdict})")
-            self._check_schema(db)
+        cleared = 0
+
+        def prepare(db: sqlite3.Connection) -> None:
+            nonlocal cleared
+            _check_schema(db)
             cleared = _in_transaction(db, _REBOOT, [()])
-        except (sqlite3.Error, OSError, UnusableStoreError) as exc:
+
+        try:
+            db = open_durable(self.path, self._timeout, prepare)
+        except OPEN_ERRORS as exc:
             self._log.error("error history database %s cannot be used: %s. Keeping the history in "
                             "memory until the next start; charging is not affected.", self.path,
-                            exc.args[0] if exc.args else type(exc).__name__)
-            if db is not None:
-                db.close()
+                            reason(exc))
             return None
         self._log.info("error history in %s; %d error(s) from before the restart marked %s",
                        self.path, cleared, CLEARED_BY_REBOOT)
         return db
 
-    @staticmethod
-    def _check_schema(db: sqlite3.Connection) -> None:
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        if not tables:
-            _in_transaction(db, _SCHEMA, [()])
-        elif "errors" not in tables:
-            raise UnusableStoreError(f"it is not an error history (tables: {', '.join(tables)})")
-        else:
-            columns = {r[1] for r in db.execute("PRAGMA table_info(errors)")}
-            if columns != set(COLUMNS):
-                raise UnusableStoreError(f"its errors table has other columns ({', '.join(sorted(columns))})")
-
     def _readable_rows(self) -> list[tuple[str, ...]]:
-        """Whatever can still be read from the file, read-only (nothing if it is unreadable)."""
-        uri = Path(self.path).absolute().as_uri()
-        for options in ("?mode=ro", "?mode=ro&immutable=1"):
-            try:
-                source = sqlite3.connect(uri + options, uri=True, timeout=self._timeout)
-                try:
-                    return source.execute(f"SELECT {_ALL} FROM errors ORDER BY rowid").fetchall()
-                finally:
-                    source.close()
-            except sqlite3.Error:
-                continue
-        return []
+        return readable_rows(self.path, f"SELECT {_ALL} FROM errors ORDER BY rowid", self._timeout)
 
     # -- memory --------------------------------------------------------------------------------------
     def _memory(self, rows: list[tuple[str, ...]], after_restart: bool) -> sqlite3.Connection:

@@ -39,6 +39,9 @@ RELAY_EVENTS = {"PowerOn": CpEvent.PowerOn, "PowerOff": CpEvent.PowerOff}
 RAW_STATES = {"A": "A", "B": "B", "C": "C", "D": "D", "E": "E", "F": "F",
               "Disconnected": DISABLED}  # as EVerest maps any other board event
 POWER_OFF_UNDER_LOAD_S = 6.0  # Table A.6 sequence 10.2
+# The board refuses a close while something forbids it (after a reconnect: our heartbeat has
+# not reached it yet) and keeps no memory of the refusal, so an unanswered permission is renewed.
+ASK_AGAIN_S = 5.0
 UNLOCK_IN_F_S = 5.0
 
 # Actions of a transition (methods of IecStateMachine, see its _actions).
@@ -107,6 +110,7 @@ class IecStateMachine:
         self.power_on_allowed = False  # the charger's permission
         self.power_on_reason = "PowerOff"
         self._board_on = False  # what the board was last told: power may be on
+        self._asked_at = 0.0  # when it was told so
         self.relays_on = False
         self.c1_deadline: float | None = None
         self.unlock_f_deadline: float | None = None
@@ -186,6 +190,9 @@ class IecStateMachine:
         now = self.now()
         if any(d is not None and now >= d for d in (self.c1_deadline, self.unlock_f_deadline)):
             self._feed(None)
+        if (self._board_on and not self.relays_on and self.pwm_running
+                and now - self._asked_at >= ASK_AGAIN_S):
+            self._ask_board()
 
     def has_timer(self) -> bool:
         return self.c1_deadline is not None or self.unlock_f_deadline is not None
@@ -265,8 +272,7 @@ class IecStateMachine:
         # came between), the car just came to C from any other state, or the PWM just started.
         if self.power_on_allowed and (not self._board_on or last not in ("C", "D")
                                       or not self._last_pwm_running):
-            self._board_on = True
-            self.board.allow_power_on(True, self.power_on_reason)  # Table A.6 sequence 4
+            self._ask_board()  # Table A.6 sequence 4
         if not self._last_pwm_running and self.simplified_mode:
             self.events.append(CpEvent.CarRequestedPower)
 
@@ -285,6 +291,11 @@ class IecStateMachine:
         self.power_on_reason = "PowerOff"
         self._board_on = False
         self.board.allow_power_on(False, "PowerOff")
+
+    def _ask_board(self) -> None:
+        self._board_on = True
+        self._asked_at = self.now()
+        self.board.allow_power_on(True, self.power_on_reason)
 
     def _board_off(self) -> None:
         """No power in this CP state, but the charger's permission stands for a later C."""

@@ -33,6 +33,8 @@ FAST_TICK_S, SLOW_TICK_S = 0.1, 1.0
 ENERGY_REQUEST_PERIOD_S = 1.0
 INITIAL_BUDGET_VALID_S = 120.0  # 0 A until the energy manager sends a budget
 CAPABILITIES_WARNING_S = 10.0
+# "ready" is said again now and then: a module restarted after us (the API) waits for it.
+READY_REPEAT_S = 5.0
 
 
 class EvseManager(Module):
@@ -163,6 +165,7 @@ class EvseManager(Module):
         self.iec.enable(True)
         self.charger.start()
         evse.publish("ready", True)
+        self.every(READY_REPEAT_S, evse.publish, "ready", True)
         self.every(ENERGY_REQUEST_PERIOD_S, self._request_energy, False)
         self._request_energy(True)
         self.settle()
