@@ -29,8 +29,11 @@ RSS_TOLERANCE_KIB = 2048
 EXPECTED = (
     re.compile(r"\[tarragon_bsp\] (Diode fault detected|CP short fault detected|CP voltage is "
                r"out of range)\.$"),  # DiodeFault, MREC14PilotFault (CP short)
+    # Sessions end with the car unplugged while charging: when a PP sample falls between the
+    # cable leaving and the CP's A being confirmed (two samples), that is a PlugRemoval.
+    re.compile(r"\[tarragon_bsp\] Plug removed from socket during charge$"),
     re.compile(r"\[connector\] inoperative because of evse_board_support/"
-               r"(DiodeFault|MREC14PilotFault)\b"),  # EvseManager's reaction to those
+               r"(DiodeFault|MREC14PilotFault|MREC23ProximityFault)\b"),  # EvseManager's reaction
 )
 # WARNING lines that are never part of a healthy run.
 NEVER = re.compile(r"restarting module|module \S+ stopped|lost the MQTT broker|did not stop|"

@@ -146,11 +146,12 @@ class Validator:
         if not isinstance(active, dict) or not active:
             self.problem(None, "active_modules", "required: a mapping of module ids to modules")
         else:
+            active = self._module_ids(active)
             for module_id, entry in active.items():
-                module = self._module(str(module_id), entry)
+                module = self._module(module_id, entry)
                 if module is not None:
                     modules[module.id] = module
-            unresolved = {str(m) for m in active} - set(modules)
+            unresolved = set(active) - set(modules)
             for module in modules.values():
                 self._connections(module, active[module.id], modules, unresolved)
         if self.problems:
@@ -199,6 +200,15 @@ class Validator:
             telemetry_enabled=bool(raw.get("telemetry_enabled", False)),
             broker_configured=any(k.startswith("mqtt_broker") for k in raw),
         )
+
+    def _module_ids(self, active: dict[Any, Any]) -> dict[str, Any]:
+        """``active_modules`` by module id as text (YAML reads ``0:`` as a number)."""
+        by_id: dict[str, Any] = {}
+        for key, entry in active.items():
+            if str(key) in by_id:
+                self.problem(str(key), None, "module id given twice")
+            by_id[str(key)] = entry
+        return by_id
 
     def _module(self, module_id: str, entry: Any) -> ModuleConfig | None:
         if not MODULE_ID.match(module_id):

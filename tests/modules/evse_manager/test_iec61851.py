@@ -228,3 +228,18 @@ def test_a_permission_the_board_did_not_act_on_is_renewed():
     clock.now += 60
     iec.poll()
     assert board.take() == []  # closed: nothing to renew
+
+
+def test_after_a_board_restart_c_asks_for_power_again():
+    """The new board may report C as its first state (the car answered the new pilot before
+    the board's first confirmed sample): that is a new request, not a C that went on."""
+    board = RecordingBoard()
+    iec = IecStateMachine(board, FakeClock(), True, False, False)
+    iec.enable(True)
+    iec.bsp_event("B")
+    iec.bsp_event("C")
+    iec.bsp_event("PowerOn")
+    iec.events.clear()
+    iec.board_restarted()
+    iec.bsp_event("C")
+    assert list(iec.events) == [E.CarRequestedPower]

@@ -182,6 +182,11 @@ class IecStateMachine:
     def board_restarted(self) -> None:
         """The board's module started afresh: its relays are open, it waits for enable()."""
         self.relays_on = False
+        if self.cp_state in ("C", "D"):
+            # Its pilot was off meanwhile, so the car cannot have stayed in C: count it as in B,
+            # so that C on the new pilot asks for power again (it may be the first state the
+            # new board reports, without a B before it).
+            self.cp_state = "B"
         self._check_lock()
         self.board.enable(self.enabled)
 
