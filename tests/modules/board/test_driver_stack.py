@@ -283,10 +283,13 @@ def test_plug_lock_module_over_the_bus(tmp_path: Path, mosquitto: Any) -> None:
         s.board.log.wait_for("lock", "motor", "brake")  # the start-up unlock (already unlocked)
         assert s.board.log.first("lock", "motor", "forward") is not None
         s.user.call("lock", requirement="connector_lock")
-        s.user.wait(lambda: s.error_active("connector_lock/ConnectorLockFailedLock"))
+        # 30 s: the lock's steps take simulated seconds, and on the emulated ARM the simulated
+        # clock runs several times slower than the wall clock.
+        s.user.wait(lambda: s.error_active("connector_lock/ConnectorLockFailedLock"), timeout=30)
         backward = s.board.log.first("lock", "motor", "backward")
         brake = s.board.log.last("lock", "motor", "brake")
         assert brake.time - backward.time == pytest.approx(0.6, abs=0.05)
         s.board.set_fault("lock_jammed", False)
         s.user.call("unlock", requirement="connector_lock")
-        s.user.wait(lambda: not s.error_active("connector_lock/ConnectorLockFailedLock"))
+        s.user.wait(lambda: not s.error_active("connector_lock/ConnectorLockFailedLock"),
+                    timeout=30)
