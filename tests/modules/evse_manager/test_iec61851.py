@@ -71,7 +71,7 @@ CASES: list[tuple[str, bool, list[tuple[Any, list[CpEvent], list[tuple[Any, ...]
         ("F", [E.BCDtoEF], [OFF]),  # e.g. an RCM trip, then its release
         (("pwm", 26.67), [], [("pwm_on", 26.67)]),
         (("allow", True), [], []),  # the charger resumed before the board reported C
-        ("C", [], [ON]),
+        ("C", [E.CarRequestedPower], [ON]),  # the car in C asks again, the permission holds
     ]),
     ("the board opened on its own (a lost heartbeat): power is asked for again", False, [
         ("B", [E.CarRequestedStopPower, E.CarPluggedIn], [OFF, ("lock",)]),

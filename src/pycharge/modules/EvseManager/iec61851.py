@@ -68,7 +68,9 @@ TRANSITIONS: dict[str, tuple[Row, ...]] = {
           (frozenset({"E", "F", F_UNPLUGGED}), (CpEvent.EFtoBCD,), ())),
     "C": ((ANY, (), (LOCK,)),
           (NO_CAR, (CpEvent.CarPluggedIn,), (PLUGGED_IN_SIMPLIFIED,)),
-          (frozenset({"B"}), (CpEvent.CarRequestedPower,), ())),
+          # From F too: a car that stayed in C through our own F (an F pulse, or the pilot
+          # re-sent to a restarted board) asks for power again once the PWM is back.
+          (frozenset({"B", "F"}), (CpEvent.CarRequestedPower,), ())),
     NO_VENTILATION: ((ANY, (), (LOCK, POWER_OFF, STOP_C1)),),
     "E": ((ANY, (), (STOP_PWM, POWER_OFF, STOP_C1, UNLOCK)),
           (CAR, (CpEvent.BCDtoEF, CpEvent.BCDtoE), ())),
