@@ -243,3 +243,20 @@ def test_after_a_board_restart_c_asks_for_power_again():
     iec.board_restarted()
     iec.bsp_event("C")
     assert list(iec.events) == [E.CarRequestedPower]
+
+
+def test_a_stale_f_before_the_resent_pwm_does_not_lose_the_pwm():
+    """A restarted board gets F and then the PWM from us, and may confirm the F after the PWM
+    was sent: out of F the pilot carries the PWM, and the car in C gets power again."""
+    board = RecordingBoard()
+    iec = IecStateMachine(board, FakeClock(), True, False, False)
+    iec.enable(True)
+    iec.bsp_event("B")
+    iec.set_f()
+    iec.set_pwm(26.67)
+    iec.bsp_event("F")
+    iec.bsp_event("C")
+    assert E.CarRequestedPower in iec.events
+    board.take()
+    iec.allow_power_on(True, "FullPowerCharging")
+    assert board.take() == [("allow_power_on", True)]

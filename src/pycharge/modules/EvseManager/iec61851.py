@@ -108,7 +108,8 @@ class IecStateMachine:
         self.cp_state = DISABLED
         self.car_plugged_in = False
         self.simplified_mode = False
-        self.pwm_running = False
+        self.pwm_running = False  # the pilot carries a PWM, as far as we know
+        self._pwm_commanded = False  # the last pilot command was a PWM
         self.power_on_allowed = False  # the charger's permission
         self.power_on_reason = "PowerOff"
         self._board_on = False  # what the board was last told: power may be on
@@ -157,19 +158,19 @@ class IecStateMachine:
 
     def set_pwm(self, percent: float) -> None:
         """Nominal PWM (0 < duty < 100 %) or a constant level for 0 % / 100 %."""
-        self.pwm_running = 0.0 < percent < 100.0
+        self.pwm_running = self._pwm_commanded = 0.0 < percent < 100.0
         if self.simplified_mode_limit_10a and self.simplified_mode and self.pwm_running:
             percent = min(percent, 10.0 / 0.6)
         self.board.pwm_on(percent)
         self._feed(None)
 
     def set_x1(self) -> None:
-        self.pwm_running = False
+        self.pwm_running = self._pwm_commanded = False
         self.board.cp_state_x1()
         self._feed(None)
 
     def set_f(self) -> None:
-        self.pwm_running = False
+        self.pwm_running = self._pwm_commanded = False
         self.board.cp_state_f()
         self._feed(None)
 
@@ -220,6 +221,10 @@ class IecStateMachine:
         last = self.cp_state
         if new != "F":
             self.unlock_f_deadline = None
+            if last == "F":
+                # Out of F the pilot carries our last command again (the F may have been a
+                # stale sample of an F we sent before the PWM).
+                self.pwm_running = self._pwm_commanded
         if new != last:
             origin = F_UNPLUGGED if last == "F" and not self.car_plugged_in else last
             for previous, events, actions in TRANSITIONS[key]:
