@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from pycharge.modules.CbTarragonDriver.control_pilot import MEASUREMENT_S
+from pycharge.modules.CbTarragonDriver.cp_signal import CpVerdict, E
 from pycharge.runtime.clock import SimClock
 from pycharge.runtime.manager import Manager
 from pycharge.simulation.board import Board
@@ -215,6 +216,23 @@ def test_enable_republishes_an_unchanged_state(tmp_path: Path, mosquitto: Any) -
         s.user.wait(lambda: s.user.events.count("A") == 2)
         s.user.call("cp_state_X1")  # a round trip to the driver: no third A meanwhile
         assert s.user.events == ["A", "A"]
+
+
+def test_a_measurement_from_before_enable_is_not_published(tmp_path: Path,
+                                                            mosquitto: Any) -> None:
+    """The sampler measured the undriven line (E) just before enable(true) drove it and handed
+    the verdict over just after: that E is the board's own silence, and EvseManager must not
+    hear it as the first state of the session."""
+    with stack(tmp_path, mosquitto) as s:
+        driver = s.manager.host("bsp").module
+        s.user.call("enable", value=True)
+        s.wait_event("A")
+        undriven = CpVerdict(E, short=False, diode=False, out_of_range=False,
+                             ventilation=False, driven=False)
+        driver.submit(driver.on_cp_verdict, undriven, False)  # as the sampler's listener does
+        s.board.set_car_state("B")
+        s.wait_event("B")
+        assert s.user.events == ["A", "B"]
 
 
 def test_one_phase_request_with_serial_wiring(tmp_path: Path, mosquitto: Any) -> None:

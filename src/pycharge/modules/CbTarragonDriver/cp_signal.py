@@ -144,6 +144,7 @@ class CpVerdict:
     diode: bool
     out_of_range: bool
     ventilation: bool
+    driven: bool = True  # the CP generator drove the line during the measurement
 
     @property
     def faulty(self) -> bool:
@@ -159,7 +160,7 @@ def evaluate(positive: CpState | None, negative: CpState | None, driven: bool, u
     """
     state = combine(positive, negative, driven)
     if not driven:
-        return CpVerdict(state, False, False, False, False)
+        return CpVerdict(state, False, False, False, False, driven=False)
     short = cp_short(u_pos, u_neg, duty_percent)
     if short:
         state = E

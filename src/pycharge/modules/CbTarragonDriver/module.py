@@ -191,7 +191,10 @@ class CbTarragonDriver(Module):
             self.cp_state = state
             if verdict.state == A:
                 self._clear_pp_faults(self.proximity.cp_state_a())
-        if verdict.state != PF and self.bsp.enabled and (
+        # A line measured undriven while the generator drives now was measured before
+        # enable(true) took effect: its E is the board's own silence, not the car.
+        current = verdict.driven or not self.generator.driven
+        if verdict.state != PF and self.bsp.enabled and current and (
                 state != self.last_cp_event or (republish and self._republish_wanted)):
             self.last_cp_event = state
             self._republish_wanted = False
