@@ -102,7 +102,8 @@ def back(sil: Sil, module_id: str) -> bool:
 @pytest.mark.parametrize("how", ["raises", "dies", "hangs"])
 @pytest.mark.parametrize("module_id", [EVSE, BSP, API])
 def test_module_fault_while_charging(watched: Sil, monkeypatch: pytest.MonkeyPatch,
-                                     module_id: str, how: str) -> None:
+                                     caplog: pytest.LogCaptureFixture, module_id: str,
+                                     how: str) -> None:
     sil = watched
     session = sil.mark()
     start_charging(sil)
@@ -129,7 +130,7 @@ def test_module_fault_while_charging(watched: Sil, monkeypatch: pytest.MonkeyPat
         fault.release.set()
     if how == "hangs":
         # the stale instance's thread finishes now; it must not touch the new one's hardware
-        stale_thread_harmless(sil, module_id)
+        stale_thread_harmless(sil, module_id, caplog)
     fault_raised_and_cleared(sil, module_id)
     others = {m: s["restarts"] for m, s in sil.manager.status().items() if m != module_id}
     assert set(others.values()) == {0}, others
@@ -176,7 +177,7 @@ def api_answers_again(sil: Sil) -> None:
     wait_until(lambda: current_flows(sil), timeout=RESUME_TIMEOUT_S, what="charging resumed")
 
 
-def stale_thread_harmless(sil: Sil, module_id: str) -> None:
+def stale_thread_harmless(sil: Sil, module_id: str, caplog: pytest.LogCaptureFixture) -> None:
     wait_until(lambda: not any(t.name == module_id and t.is_alive() and
                                t is not sil.manager.host(module_id)._worker
                                for t in threading.enumerate()),
@@ -185,6 +186,9 @@ def stale_thread_harmless(sil: Sil, module_id: str) -> None:
     sil.sim.clock.sleep(2.0)
     assert current_flows(sil), "charging stopped when the stale instance finished"
     assert sil.log.events("relay1", "contact", False, since=mark) == []
+    # its hardware went to the new instance: the stale one does not shut it down (it would act
+    # on closed lines, or write a session record older than the new instance's)
+    assert [r.getMessage() for r in caplog.records if r.getMessage() == "shutdown failed"] == []
 
 
 def fault_raised_and_cleared(sil: Sil, module_id: str) -> None:

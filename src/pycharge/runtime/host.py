@@ -100,6 +100,7 @@ class ModuleHost:
         self._busy_since: float | None = None
         self.resources: list[Any] = []
         self._heartbeats = 0
+        self._abandoned = False  # left behind hung: its hardware went to the next instance
         self.connections: dict[str, list[Connection]] = {}
         self._worker = threading.Thread(target=self._work, name=config.id, daemon=True)
 
@@ -119,6 +120,7 @@ class ModuleHost:
             if self._worker.is_alive():
                 self.log.error("did not stop within %.1f s; leaving its thread behind and taking "
                                "its hardware away for the next instance", timeout)
+                self._abandoned = True
                 self._close_resources()
         for thread in self._threads:
             thread.join(max(0.1, timeout / 4))
@@ -185,7 +187,7 @@ class ModuleHost:
         finally:
             # Also after a failure, even one that ends the thread (SystemExit): shutdown and
             # closing release the hardware the next instance will need.
-            if self.module is not None:
+            if self.module is not None and not self._abandoned:
                 try:
                     self.module.shutdown()
                 except Exception:
