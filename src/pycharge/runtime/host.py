@@ -9,7 +9,6 @@ module sees it.
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import queue
@@ -18,7 +17,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Any
 
 from pycharge.runtime.calls import Calls, why
@@ -29,13 +27,13 @@ from pycharge.runtime.errors import ErrorState, ErrorTracker
 from pycharge.runtime.module import SHUTDOWN, CommandError, Connection, Module
 from pycharge.runtime.mqtt import MqttConnection
 from pycharge.runtime.serving import CommandServer, check_implementations_of_class
+from pycharge.runtime.timers import Timer, TimerQueue
 from pycharge.runtime.topics import Topics
 
 log = logging.getLogger("pycharge.host")
 
 HEARTBEAT_PERIOD = 1.0
 _STOP = object()
-_sequence = count()
 
 
 @dataclass
@@ -50,27 +48,6 @@ class Runtime:
     hal: Any = None
     command_timeout: float = 10.0
     watchdog: float = 10.0
-
-
-class Timer:
-    """A scheduled callback; :meth:`cancel` stops it from running (again)."""
-
-    __slots__ = ("args", "callback", "cancelled", "deadline", "period", "seq")
-
-    def __init__(self, deadline: float, period: float | None, callback: Callable[..., None],
-                 args: tuple) -> None:
-        self.deadline = deadline
-        self.period = period
-        self.callback = callback
-        self.args = args
-        self.cancelled = False
-        self.seq = next(_sequence)
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def __lt__(self, other: Timer) -> bool:
-        return (self.deadline, self.seq) < (other.deadline, other.seq)
 
 
 class ModuleHost:
@@ -89,7 +66,7 @@ class ModuleHost:
         self.failure: str | None = None
         self.module: Module | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._timers: list[Timer] = []
+        self._timers = TimerQueue()
         self._undo: list[Callable[[], None]] = []
         self._errors: dict[str, ErrorState] = {}
         self._calls = Calls(config.id, runtime.connection, runtime.definitions, self.post, self.log)
@@ -147,7 +124,7 @@ class ModuleHost:
     def schedule(self, delay: float, period: float | None, callback: Callable[..., None],
                  args: tuple) -> Timer:
         timer = Timer(self.runtime.clock.monotonic() + delay, period, callback, args)
-        self.post(heapq.heappush, self._timers, timer)
+        self.post(self._timers.push, timer)
         return timer
 
     def spawn(self, name: str, target: Callable[[], None], watchdog: float | None) -> threading.Thread:
@@ -219,21 +196,14 @@ class ModuleHost:
             self._busy_since = None
 
     def _until_next_timer(self) -> float:
-        while self._timers and self._timers[0].cancelled:
-            heapq.heappop(self._timers)
-        if not self._timers:
-            return HEARTBEAT_PERIOD
-        return max(0.0, min(HEARTBEAT_PERIOD, self._timers[0].deadline - self.runtime.clock.monotonic()))
+        return self._timers.wait_time(self.runtime.clock.monotonic(), HEARTBEAT_PERIOD)
 
     def _run_due_timers(self) -> None:
         now = self.runtime.clock.monotonic()
-        while self._timers and self._timers[0].deadline <= now and not self.stopping.is_set():
-            timer = heapq.heappop(self._timers)
-            if timer.cancelled:
-                continue
-            if timer.period is not None:
-                timer.deadline = max(timer.deadline + timer.period, now)
-                heapq.heappush(self._timers, timer)
+        while not self.stopping.is_set():
+            timer = self._timers.pop_due(now)
+            if timer is None:
+                return
             self._run(timer.callback, *timer.args)
 
     def _fail(self, reason: str, exc: BaseException | None = None) -> None:

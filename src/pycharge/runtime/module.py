@@ -19,7 +19,8 @@ from pycharge.runtime.errors import Error
 if TYPE_CHECKING:
     from pycharge.runtime.config import Fulfillment
     from pycharge.runtime.definitions import Interface
-    from pycharge.runtime.host import ModuleHost, Timer
+    from pycharge.runtime.host import ModuleHost
+    from pycharge.runtime.timers import Timer
 
 class _CanClose(Protocol):
     def close(self) -> None: ...

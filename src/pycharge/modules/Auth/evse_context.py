@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pycharge.runtime.host import Timer
+    from pycharge.runtime.timers import Timer
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pycharge.modules.Auth.evse_context import EvseContext, Identifier, same_tok
 
 if TYPE_CHECKING:
     from pycharge.modules.Auth.module import Auth
-    from pycharge.runtime.host import Timer
+    from pycharge.runtime.timers import Timer
 
 Token = dict[str, Any]
 Result = dict[str, Any]

@@ -25,9 +25,9 @@ from pycharge.modules.EvseManager.session import Session
 from pycharge.modules.EvseManager.session_store import RECORD_PERIOD_S, SessionStore
 from pycharge.modules.EvseManager.transactions import Transactions
 from pycharge.runtime.errors import Error
-from pycharge.runtime.host import Timer
 from pycharge.runtime.manager import MODULE_FAULT
 from pycharge.runtime.module import Connection, Implementation, Module
+from pycharge.runtime.timers import Timer
 
 FAST_TICK_S, SLOW_TICK_S = 0.1, 1.0
 ENERGY_REQUEST_PERIOD_S = 1.0
