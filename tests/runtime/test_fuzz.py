@@ -19,8 +19,9 @@ COMMAND = st.fixed_dictionaries({"id": st.text(max_size=10) | st.integers(),
                                  "args": JSON | st.dictionaries(st.sampled_from(["a", "b", "c"]),
                                                                 JSON)})
 PAYLOAD = st.binary(max_size=200) | JSON.map(json.dumps) | COMMAND.map(json.dumps)
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
 
 
 def still_healthy(stack: Manager) -> None:
