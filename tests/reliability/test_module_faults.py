@@ -172,6 +172,9 @@ def api_answers_again(sil: Sil) -> None:
     mark = sil.mark()
     sil.api("pause_charging")
     sil.wait_events("ChargingPausedEVSE", since=mark)
+    # the state is announced before the board has opened: resuming earlier could let the
+    # pause's opening land after the resume (seen under load)
+    wait_until(lambda: not relays_closed(sil), timeout=10, what="the relays open for the pause")
     sil.api("resume_charging")
     sil.wait_events("ChargingStarted", since=mark, timeout=RESUME_TIMEOUT_S)
     wait_until(lambda: current_flows(sil), timeout=RESUME_TIMEOUT_S, what="charging resumed")
