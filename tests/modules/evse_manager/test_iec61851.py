@@ -260,3 +260,16 @@ def test_a_stale_f_before_the_resent_pwm_does_not_lose_the_pwm():
     board.take()
     iec.allow_power_on(True, "FullPowerCharging")
     assert board.take() == [("allow_power_on", True)]
+
+
+def test_out_of_f_the_pilot_does_not_get_back_a_pwm_that_state_e_stopped():
+    """State E stops the PWM itself (X1 to the board); an F after it and then B must not bring
+    back a PWM the board no longer carries."""
+    iec = IecStateMachine(RecordingBoard(), FakeClock(), True, False, False)
+    iec.enable(True)
+    iec.bsp_event("B")
+    iec.set_pwm(26.67)
+    iec.bsp_event("E")
+    iec.bsp_event("F")
+    iec.bsp_event("B")
+    assert iec.pwm_running is False

@@ -238,7 +238,7 @@ class IecStateMachine:
         self._last_pwm_running = self.pwm_running
 
     def _stop_pwm(self) -> None:
-        self.pwm_running = False
+        self.pwm_running = self._pwm_commanded = False
         self.board.cp_state_x1()
         self.on_pwm_stopped()
 
