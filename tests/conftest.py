@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pycharge.runtime.mqtt import BrokerAddress
+from tests.support import host_tools
 from tests.support.probe import Probe
 
 EXAMPLE_MODULES = Path(__file__).parent / "example"
@@ -58,10 +58,7 @@ class Mosquitto:
     """A real mosquitto on a free port; can be stopped and started again (broker-loss tests)."""
 
     def __init__(self, directory: Path) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(binary).exists():
-            raise RuntimeError("mosquitto is not installed (Debian package 'mosquitto')")
-        self.binary = binary
+        self.binary = host_tools.path("mosquitto")
         self.port = free_port()
         self.conf = directory / "mosquitto.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"

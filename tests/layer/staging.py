@@ -6,12 +6,15 @@ under /usr) and our do_install/do_install_ptest appends, at the same paths: the 
 <root>/etc/pycharge (config.yaml a copy of the default), the unit, the init script with the
 recipe's placeholders replaced, and the ptest directory without the host-only test folders.
 Paths inside the unit and the init script are the target's unless a test asks for others.
+What is staged runs with an interpreter holding only what the image's python3 holds
+(target_python.py), never with the host's python3.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +22,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.layer import recipe
+from tests.layer import recipe, target_python
 
 CLASS = recipe.LAYER / "classes" / "pycharge_source.bbclass"
 TARGET_DIRS = {"@BINDIR@": "/usr/bin", "@SYSCONFDIR@": "/etc", "@LOCALSTATEDIR@": "/var"}
@@ -29,10 +32,15 @@ PTEST_DIR = "usr/lib/pycharge/ptest"
 
 @dataclass(frozen=True)
 class Staged:
-    """Where things went, and how to run the installed package with the host's Python."""
+    """Where things went, and how to run the installed package as the image would."""
 
     root: Path
     site_packages: Path
+    python_bin: Path
+
+    @property
+    def python(self) -> Path:
+        return self.python_bin / "python3"
 
     @property
     def pycharge(self) -> Path:
@@ -47,8 +55,10 @@ class Staged:
         return self.root / "etc/pycharge/config.yaml"
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
-        """Environment in which ``python3`` imports the staged package, not the checkout."""
-        return {**base, "PYTHONPATH": str(self.site_packages), "PYTHONNOUSERSITE": "1"}
+        """Environment in which ``python3`` is the target's and imports the staged package."""
+        path = os.pathsep.join([str(self.python_bin), base.get("PATH", os.defpath)])
+        return {**base, "PATH": path, "PYTHONPATH": str(self.site_packages),
+                "PYTHONNOUSERSITE": "1"}
 
 
 def copy_source(destination: Path) -> None:
@@ -132,4 +142,4 @@ def stage(work: Path) -> Staged:
     install_services(root, TARGET_DIRS)
     (root / "var/lib/pycharge").mkdir(parents=True)
     install_ptest(source, root)
-    return Staged(root, site_packages)
+    return Staged(root, site_packages, target_python.create(work / "python"))

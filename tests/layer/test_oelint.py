@@ -21,8 +21,8 @@ def layer_files() -> list[str]:
 
 @pytest.mark.parametrize("release", recipe.RELEASES)
 def test_oelint_adv_is_clean(release: str) -> None:
-    require("oelint-adv")
-    result = subprocess.run(["oelint-adv", "--quiet", "--release", release, *layer_files()],
+    oelint_adv = require("oelint-adv")
+    result = subprocess.run([oelint_adv, "--quiet", "--release", release, *layer_files()],
                             capture_output=True, text=True, check=False,
                             env={**os.environ, "OELINT_SKIP_CONFIG": "1"})
     assert (result.returncode, result.stdout + result.stderr) == (0, "")

@@ -28,9 +28,9 @@ THIRD_PARTY = {
     "pytest": "python3-pytest",
     "hypothesis": "python3-hypothesis",
 }
-# Programs (not Python modules) the code looks up with shutil.which or runs from a path in a
-# module's config, and their packages; OPTIONAL ones only enable a test that skips without them;
-# SYSTEM ones come with the BSP's base system (systemd, RAUC), not with pycharge.
+# Programs (not Python modules) the code looks up with shutil.which or host_tools, or runs
+# from a path in a module's config, and their packages; OPTIONAL ones only enable a test that
+# skips without them; SYSTEM ones come with the BSP's base system (systemd, RAUC), not pycharge.
 PROGRAMS = {"mosquitto": "mosquitto", "openssl": "openssl-bin"}
 OPTIONAL_PROGRAMS = {"journalctl"}
 SYSTEM_PROGRAMS = {"rauc", "reboot", "journalctl", "timedatectl"}
@@ -93,7 +93,8 @@ def programs_configured() -> set[str]:
 
 def programs_started(files: list[Path]) -> set[str]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
-    programs = set(re.findall(r"shutil\.which\([\"']([^\"']+)[\"']\)", text))
+    programs = set(re.findall(r"(?:shutil\.which|host_tools\.(?:find|path))\([\"']([^\"']+)[\"']\)",
+                              text))
     unknown = programs - set(PROGRAMS) - OPTIONAL_PROGRAMS
     assert not unknown, f"add {sorted(unknown)} to PROGRAMS (with its package) or OPTIONAL_PROGRAMS"
     if files == source_files():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import configparser
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -47,13 +46,13 @@ def test_the_unit_is_what_the_stack_needs() -> None:
 
 def test_the_unit_passes_systemd_analyze_verify(staged: Staged, tmp_path: Path) -> None:
     """ExecStart points at the staged pycharge; mosquitto.service is a stand-in."""
-    require("systemd-analyze")
+    systemd_analyze = require("systemd-analyze")
     units = tmp_path / "units"
     substitute(recipe.FILES / "pycharge.service", units / "pycharge.service",
                {"@BINDIR@": str(staged.root / "usr/bin"), "@SYSCONFDIR@": str(staged.root / "etc"),
                 "@LOCALSTATEDIR@": str(staged.root / "var")}, 0o644)
     (units / "mosquitto.service").write_text("[Service]\nExecStart=/bin/true\n")
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no",
+    result = subprocess.run([systemd_analyze, "verify", "--man=no",
                              str(units / "pycharge.service")],
                             env={**os.environ, "SYSTEMD_UNIT_PATH": f"{units}:"},
                             capture_output=True, text=True, check=False)
@@ -62,8 +61,8 @@ def test_the_unit_passes_systemd_analyze_verify(staged: Staged, tmp_path: Path) 
 
 
 def test_the_scripts_pass_shellcheck() -> None:
-    require("shellcheck")
-    result = subprocess.run(["shellcheck", "--shell=sh", str(recipe.FILES / "pycharge.init"),
+    shellcheck = require("shellcheck")
+    result = subprocess.run([shellcheck, "--shell=sh", str(recipe.FILES / "pycharge.init"),
                              str(recipe.FILES / "run-ptest")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
@@ -74,7 +73,9 @@ class InitScript:
 
     def __init__(self, root: Path, staged: Staged, broker: Mosquitto) -> None:
         self.root = root
-        self.env = staged.env(dict(os.environ))
+        # start-stop-daemon is in sbin, which a boot script's PATH has and a user's may not
+        sbin = str(Path(require("start-stop-daemon")).parent)
+        self.env = staged.env({**os.environ, "PATH": f"{os.environ.get('PATH', '')}:{sbin}"})
         dirs = {"@BINDIR@": str(root / "usr/bin"), "@SYSCONFDIR@": str(root / "etc"),
                 "@LOCALSTATEDIR@": str(root / "var")}
         self.script = root / "etc/init.d/pycharge"
@@ -82,7 +83,7 @@ class InitScript:
         # the packaged console script, told where the example modules and the broker are
         wrapper = root / "usr/bin/pycharge"
         wrapper.parent.mkdir(parents=True)
-        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{staged.pycharge}" "$@" '
+        wrapper.write_text(f'#!/bin/sh\nexec "{staged.python}" "{staged.pycharge}" "$@" '
                            f'--modules-dir "{EXAMPLE_MODULES}" --broker 127.0.0.1:{broker.port}\n')
         wrapper.chmod(0o755)
         self.config = root / "etc/pycharge/config.yaml"
@@ -110,7 +111,6 @@ def alive(pid: int) -> bool:
 
 def test_the_init_script_starts_reports_and_stops_the_stack(
         staged: Staged, private_mosquitto: Mosquitto, tmp_path: Path) -> None:
-    require("start-stop-daemon")
     init = InitScript(tmp_path / "root", staged, private_mosquitto)
     probe = Probe(private_mosquitto.address)
     probe.subscribe("everest/modules/+/ready")

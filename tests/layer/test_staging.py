@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -31,7 +30,7 @@ def test_the_package_holds_every_definition_module_and_config(staged: Staged) ->
 
 
 def test_the_staged_pycharge_is_the_one_imported(staged: Staged) -> None:
-    found = subprocess.run([sys.executable, "-c", "import pycharge; print(pycharge.__file__)"],
+    found = subprocess.run([str(staged.python), "-c", "import pycharge; print(pycharge.__file__)"],
                            env=staged.env(dict(os.environ)), capture_output=True, text=True,
                            check=True).stdout.strip()
     assert Path(found).is_relative_to(staged.site_packages)
@@ -45,7 +44,7 @@ def test_default_config_runs_on_the_simulated_board_and_stops_on_sigterm(
     log = tmp_path / "pycharge.log"
     with log.open("wb") as output:
         stack = subprocess.Popen(
-            [sys.executable, str(staged.pycharge), "run", str(staged.config), "--sim",
+            [str(staged.python), str(staged.pycharge), "run", str(staged.config), "--sim",
              "--broker", f"127.0.0.1:{private_mosquitto.port}"],
             cwd=staged.root / "var/lib/pycharge", env=staged.env(dict(os.environ)),
             stdout=output, stderr=subprocess.STDOUT)

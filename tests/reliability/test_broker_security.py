@@ -32,6 +32,7 @@ import pytest
 from pycharge.runtime.mqtt import PAHO_2
 from tests.conftest import Mosquitto, free_port
 from tests.reliability.mosquitto_conf import exposure, read, ready_for_an_external_listener
+from tests.support import host_tools
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "meta-pycharge/recipes-connectivity/mosquitto/files/pycharge-localhost.conf"
@@ -177,12 +178,12 @@ def external(readable_dir: Path) -> Iterator[dict]:
     certs.mkdir(mode=0o755)
     crt, key = certs / "pycharge-server.crt", certs / "pycharge-server.key"
     address = non_loopback_addresses()[0]
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+    subprocess.run([host_tools.path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", str(key), "-out", str(crt), "-subj", "/CN=pycharge-test",
                     "-addext", f"subjectAltName=IP:{address}"],
                    check=True, capture_output=True)
     passwd = readable_dir / "pycharge.passwd"
-    subprocess.run(["mosquitto_passwd", "-c", "-b", str(passwd), "hmi", "right"], check=True,
+    subprocess.run([host_tools.path("mosquitto_passwd"), "-c", "-b", str(passwd), "hmi", "right"], check=True,
                    capture_output=True)
     shutil.copy(DESCRIPTION / "pycharge.acl", readable_dir / "pycharge.acl")
     for path in (crt, key, passwd, readable_dir / "pycharge.acl"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +19,13 @@ import yaml
 from tests.conftest import Mosquitto
 from tests.modules.system.bus import SystemBus
 from tests.modules.system.fileserver import FileServer
+from tests.support import host_tools
 from tests.support.probe import Probe
 from tests.support.stack import running, write_config
 
 FAKES = Path(__file__).parent / "fakes"
 
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+OPENSSL = host_tools.find("openssl") or "openssl"
 BUNDLE_MAGIC = b"hsqs"  # RAUC bundles are SquashFS images; the simulated rauc checks this
 # Paths that do not exist here: even a broken simulation could not run the host's programs.
 NOWHERE = "/nonexistent/pycharge-test"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import tarfile
 import time
 from datetime import timedelta
@@ -17,6 +16,7 @@ from tests.conftest import free_port
 from tests.modules.system.bus import SystemBus
 from tests.modules.system.conftest import SystemRig
 from tests.modules.system.fileserver import FileServer, Route
+from tests.support import host_tools
 from tests.support.waiting import wait_until
 
 NAME = re.compile(r"^diagnostics_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.tar\.gz$")
@@ -122,7 +122,7 @@ def test_a_newer_request_cancels_the_running_upload(rig: SystemRig,
 
 def test_the_journal_is_taken_when_journalctl_is_there(rig: SystemRig,
                                                        file_server: FileServer) -> None:
-    journalctl = shutil.which("journalctl")
+    journalctl = host_tools.find("journalctl")
     if journalctl is None:
         pytest.skip("journalctl is not installed on this machine")
     rig.overrides["journalctl_path"] = journalctl
