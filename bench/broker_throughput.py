@@ -11,6 +11,8 @@ max_inflight) and the subscriber acknowledges every message.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import selectors
 import shutil
 import socket
@@ -29,6 +31,18 @@ TOPIC = b"bench/throughput"
 EMBEDDED = ("import sys\nfrom pycharge.broker import EmbeddedBroker\n"
             "broker = EmbeddedBroker(port=0)\nbroker.start()\nprint(broker.port, flush=True)\n"
             "sys.stdin.read()\nbroker.stop()\n")
+# amqtt (PyPI), the maintained asyncio broker, for comparison only: it is no dependency of ours.
+AMQTT = ("import asyncio, socket, sys\nfrom amqtt.broker import Broker\n"
+         "async def main():\n"
+         "    probe = socket.socket(); probe.bind(('127.0.0.1', 0))\n"
+         "    port = probe.getsockname()[1]; probe.close()\n"
+         "    broker = Broker({'listeners': {'default': {'type': 'tcp', "
+         "'bind': f'127.0.0.1:{port}'}}, 'plugins': {"
+         "'amqtt.plugins.authentication.AnonymousAuthPlugin': {'allow_anonymous': True}}})\n"
+         "    await broker.start(); print(port, flush=True)\n"
+         "    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)\n"
+         "    await broker.shutdown()\n"
+         "asyncio.run(main())\n")
 
 
 def _string(data: bytes) -> bytes:
@@ -119,14 +133,23 @@ def _take_deliveries(incoming: bytearray, acks: bytearray, qos: int, size: int,
 
 
 @contextmanager
-def embedded_broker() -> Iterator[int]:
-    process = subprocess.Popen([sys.executable, "-c", EMBEDDED], stdin=subprocess.PIPE,
+def python_broker(program: str) -> Iterator[int]:
+    """A broker written in Python, in a process of its own: it prints its port, stops at EOF."""
+    process = subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     try:
         yield int(process.stdout.readline())
     finally:
         process.stdin.close()
         process.wait(10)
+
+
+def embedded_broker() -> contextlib.AbstractContextManager[int]:
+    return python_broker(EMBEDDED)
+
+
+def amqtt_broker() -> contextlib.AbstractContextManager[int]:
+    return python_broker(AMQTT)
 
 
 @contextmanager
@@ -162,6 +185,8 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100, help="QoS 1 messages in flight")
     args = parser.parse_args()
     brokers = [("embedded", embedded_broker)]
+    if importlib.util.find_spec("amqtt"):
+        brokers.append(("amqtt", amqtt_broker))
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if Path(binary).exists():
         brokers.append(("mosquitto", lambda: mosquitto_broker(binary)))

@@ -1,6 +1,7 @@
 """The brokers a benchmark can run against, each yielding a BrokerAddress.
 
 mosquitto and the embedded broker in a process of its own come from ``broker_throughput.py``;
+``amqtt`` the maintained Python broker (for comparison; not installed with pycharge);
 ``embedded-in-process`` is what ``pycharge run --sim`` does by default (the broker shares the
 stack's process); ``HOST:PORT`` uses a broker that is already running (the board's mosquitto).
 """
@@ -12,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.broker_throughput import embedded_broker, mosquitto_broker
+from bench.broker_throughput import amqtt_broker, embedded_broker, mosquitto_broker
 from pycharge.runtime.mqtt import BrokerAddress
 
 MOSQUITTO, EMBEDDED_PROCESS, EMBEDDED_IN_PROCESS = "mosquitto", "embedded", "embedded-in-process"
+AMQTT = "amqtt"  # the maintained Python broker, for comparison (pip install amqtt)
 LOCAL = "127.0.0.1"
 
 
@@ -40,6 +42,9 @@ def running_broker(kind: str) -> Iterator[BrokerAddress]:
             yield BrokerAddress(LOCAL, port)
     elif kind == EMBEDDED_PROCESS:
         with embedded_broker() as port:
+            yield BrokerAddress(LOCAL, port)
+    elif kind == AMQTT:
+        with amqtt_broker() as port:
             yield BrokerAddress(LOCAL, port)
     elif kind == EMBEDDED_IN_PROCESS:
         from pycharge.broker import EmbeddedBroker
