@@ -17,11 +17,50 @@ def test_parse_everest_syntax() -> None:
     assert parse("") == []
 
 
+def test_parse_is_case_insensitive_and_takes_newlines_like_evmanager() -> None:
+    assert parse("Sleep 1\nDRAW_POWER_FIXED 16,2\r\nset_soc 42;Wait_For_Real_Plugin\n") == [
+        Command("sleep", (1.0,)), Command("draw_power_fixed", (16.0, 1.0)),
+        Command("set_soc", (42.0,)), Command("wait_for_real_plugin", ())]
+    # EvManager: three phases only for exactly "3"; any other phase argument is one phase
+    assert parse("draw_power_regulated 16,3")[0].args == (16.0, 3.0)
+    assert parse("draw_power_regulated 16,1")[0].args == (16.0, 1.0)
+
+
+def test_a_rejected_script_leaves_the_running_session_alone(board: Board, evse: Evse,
+                                                            clock: ManualClock) -> None:
+    runner = ScriptRunner(board)
+    runner.execute("iec_wait_pwr_ready;draw_power_regulated 16,3;sleep 100")
+    evse.drive(26.67)
+    run_for(runner, clock, 0.2)
+    assert board.car.state == "C"
+    queued = list(runner.queue)
+    with pytest.raises(ScriptError, match="iso_stop_charging needs ISO 15118"):
+        runner.modify("sleep 1;iso_stop_charging")
+    with pytest.raises(ScriptError, match="needs ISO 15118"):
+        runner.execute("unplug;iso_wait_slac_matched")
+    run_for(runner, clock, 0.2)
+    assert list(runner.queue) == queued
+    assert board.car.state == "C"
+
+
+def test_set_soc_and_wait_for_real_plugin(board: Board, clock: ManualClock) -> None:
+    runner = ScriptRunner(board)
+    runner.execute("set_soc 37.5;wait_for_real_plugin;sleep 1")
+    run_for(runner, clock, 0.1)
+    assert runner.soc_percent == 37.5
+    assert board.car.state == "B"  # CP read A (no car), so the car plugged in
+
+
 @pytest.mark.parametrize(("script", "message"), [
     ("sleep 1;fly", "Command not found: fly"),
     ("sleep", "Invalid number of arguments for: sleep expected 1 got 0"),
     ("unplug now", "Invalid number of arguments for: unplug expected 0 got 1"),
-    ("draw_power_regulated 16,2", "phases must be 1 or 3"),
+    ("# a comment\nunplug", "Command not found: #"),
+    ("sleep 1;ISO_WAIT_SLAC_MATCHED", "iso_wait_slac_matched needs ISO 15118"),
+    ("iso_draw_power_regulated 16,3", "iso_draw_power_regulated needs ISO 15118"),
+    ("iso_start_v2g_session ac 1 2 3 4", "iso_start_v2g_session needs ISO 15118"),
+    ("set_soc", "Invalid number of arguments for: set_soc expected 1 got 0"),
+    ("wait_for_real_plugin 1", "Invalid number of arguments for: wait_for_real_plugin"),
     ("rcd_current lots", "arguments must be numbers"),
 ])
 def test_bad_scripts_are_refused_whole(script: str, message: str) -> None:

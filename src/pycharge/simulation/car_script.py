@@ -1,11 +1,14 @@
 """EVerest EvManager command scripts ("sleep 1;iec_wait_pwr_ready;draw_power_regulated 16,3;…").
 
-A script is a ``;``-separated list of commands, arguments separated by spaces or commas. The
+A script is a list of commands separated by ``;`` or newlines, arguments separated by spaces or
+commas, case-insensitive (EvManager lower-cases the whole script first). EvManager has no
+comments: ``#`` is not special there, so a ``#`` line is an unknown command here too. The
 runner works like EvManager's: on each step it runs commands until one blocks (``sleep``, the
 ``*_wait_*`` commands), then applies the car's charging mode to the board (regulated: C while
 the PWM offers power, else B). When the script ends the car returns to its defaults: unplugged.
-Times are simulated (``sleep`` waits on the board's clock). ISO 15118 commands are not
-supported: pycharge's simulated car is an IEC 61851 (PWM) car.
+Times are simulated (``sleep`` waits on the board's clock). The ISO 15118 commands (EvManager
+registers them only with a SLAC/ISO stack, plus ``iso_draw_power_regulated``) are refused with
+"needs ISO 15118": pycharge's simulated car is an IEC 61851 (PWM) car and there is no HLC stack.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from pycharge.simulation.board import Board
 COMMANDS: dict[str, int] = {
     "sleep": 1, "iec_wait_pwr_ready": 0, "iso_wait_pwm_is_running": 0,
     "draw_power_regulated": 2, "draw_power_fixed": 2, "pause": 0, "plugin": 0, "unplug": 0,
-    "error_e": 0, "diode_fail": 0, "rcd_current": 1,
+    "error_e": 0, "diode_fail": 0, "rcd_current": 1, "wait_for_real_plugin": 0, "set_soc": 1,
+}
+
+# EvManager's commands that need an ISO 15118 stack: name -> the argument counts it accepts
+ISO_COMMANDS: dict[str, tuple[int, ...]] = {
+    "iso_wait_slac_matched": (0,), "iso_wait_pwr_ready": (0,), "iso_dc_power_on": (0,),
+    "iso_start_v2g_session": (1, 2, 3, 4), "iso_stop_charging": (0,), "iso_wait_for_stop": (1,),
+    "iso_wait_v2g_session_stopped": (0,), "iso_pause_charging": (0,),
+    "iso_wait_for_resume": (0,), "iso_start_bcb_toggle": (1,), "iso_draw_power_regulated": (2,),
 }
 
 
@@ -37,11 +48,13 @@ class Command:
 def parse(script: str) -> list[Command]:
     """Parse a whole script up front, so a typo never leaves a car half-way through a session."""
     commands = []
-    for part in script.split(";"):
+    for part in script.lower().replace("\n", ";").split(";"):
         words = part.replace(",", " ").split()
         if not words:
             continue
         name, raw_args = words[0], words[1:]
+        if name in ISO_COMMANDS:
+            raise ScriptError(f"{name} needs ISO 15118: the simulated car has no HLC stack")
         if name not in COMMANDS:
             raise ScriptError(f"Command not found: {name} (supported: {', '.join(COMMANDS)})")
         if len(raw_args) != COMMANDS[name]:
@@ -52,8 +65,9 @@ def parse(script: str) -> list[Command]:
         except ValueError:
             raise ScriptError(f"{name}: arguments must be numbers, got {' '.join(raw_args)}") \
                 from None
-        if name.startswith("draw_power") and args[1] not in (1.0, 3.0):
-            raise ScriptError(f"{name}: phases must be 1 or 3, got {raw_args[1]}")
+        if name.startswith("draw_power"):
+            # EvManager: three phases when the argument is exactly "3", else one phase
+            args = (args[0], 3.0 if raw_args[1] == "3" else 1.0)
         commands.append(Command(name, args))
     return commands
 
@@ -70,6 +84,7 @@ class ScriptRunner:
         self.three_phases = three_phases
         self.queue: deque[Command] = deque()
         self.mode = self.UNPLUGGED
+        self.soc_percent: float | None = None
         self._sleep_until: float | None = None
         self._handlers: dict[str, Callable[[tuple[float, ...], float], bool]] = {
             "sleep": self._sleep, "iec_wait_pwr_ready": self._wait_pwm(7.0),
@@ -79,6 +94,7 @@ class ScriptRunner:
             "pause": self._set_mode(self.PLUGGED_IN), "plugin": self._set_mode(self.PLUGGED_IN),
             "unplug": self._set_mode(self.UNPLUGGED), "error_e": self._set_mode(self.ERROR_E),
             "diode_fail": self._diode_fail, "rcd_current": self._rcd_current,
+            "wait_for_real_plugin": self._wait_for_real_plugin, "set_soc": self._set_soc,
         }
 
     @property
@@ -156,6 +172,18 @@ class ScriptRunner:
 
     def _rcd_current(self, args: tuple[float, ...], _now: float) -> bool:
         self.board.set_residual_current(args[0])
+        return True
+
+    def _wait_for_real_plugin(self, _args: tuple[float, ...], _now: float) -> bool:
+        """EvManager waits for the board's CP event A, then plugs in. On the simulated board the
+        CP reads A whenever this car is unplugged, so the car plugs in as soon as it is."""
+        if self.board.car.state != "A":
+            return False
+        self.mode = self.PLUGGED_IN
+        return True
+
+    def _set_soc(self, args: tuple[float, ...], _now: float) -> bool:
+        self.soc_percent = args[0]
         return True
 
     def _apply_mode(self) -> None:

@@ -27,6 +27,29 @@ ERROR_TYPES: dict[str, str] = {
     "MREC23ProximityFault": "pp_short",
     "lock_MREC1ConnectorLockFailure": "lock_jammed",
     "LockJammed": "lock_jammed",
+    "lock_ConnectorLockFailedLock": "lock_jammed",
+    "lock_ConnectorLockFailedUnlock": "lock_jammed",
+}
+
+# YetiSimulator's other error types: no physical counterpart on the simulated board yet, so a
+# message naming one is refused with this reason instead of being called unknown.
+NOT_MODELLED: dict[str, str] = {
+    name: reason
+    for reason, names in {
+        "a supply fault (the simulated board has no supply model)": (
+            "BrownOut", "MREC5OverVoltage", "MREC6UnderVoltage", "MREC15PowerLoss",
+            "MREC24ConnectorVoltageHigh"),
+        "a board-internal state YetiSimulator raises directly, no sensor to fault": (
+            "EnergyManagement", "PermanentFault", "MREC4OverCurrentFailure",
+            "MREC10InvalidVehicleMode", "ac_rcd_VendorError", "ac_rcd_Selftest",
+            "lock_VendorError", "lock_ConnectorLockCapNotCharged",
+            "lock_ConnectorLockUnexpectedOpen", "lock_ConnectorLockUnexpectedClose"),
+        "a sensor the Charge Control C board has no input for in the model": (
+            "MREC3HighTemperature", "MREC8EmergencyStop", "MREC18CableOverTempDerate",
+            "MREC19CableOverTempStop", "MREC20PartialInsertion", "MREC25BrokenLatch",
+            "MREC26CutCable", "TiltDetected", "WaterIngressDetected", "EnclosureOpen"),
+    }.items()
+    for name in names
 }
 
 
@@ -34,6 +57,8 @@ def board_fault(error_type: str) -> str:
     """The board fault behind ``error_type`` (or a board fault's own name); else KeyError."""
     if error_type in FAULTS:
         return error_type
+    if error_type in NOT_MODELLED:
+        raise KeyError(f"error_type {error_type!r} is not modelled: {NOT_MODELLED[error_type]}")
     try:
         return ERROR_TYPES[error_type]
     except KeyError:
