@@ -12,6 +12,7 @@ import yaml
 
 from tests.conftest import EXAMPLE_MODULES, Mosquitto
 from tests.runtime.conftest import EXAMPLE_CONFIG
+from tests.sil.stack import bsp_only_path
 from tests.support.processes import OutputWatcher
 from tests.support.stack import write_config
 
@@ -98,3 +99,30 @@ def test_process_per_module_restarts_a_killed_child_and_stops_on_sigterm(
         run.send_signal(signal.SIGTERM)
         assert run.wait(15) == 0
     assert children_of(run.pid) == {}
+
+
+def test_check_suggests_the_names_meant_by_three_common_typos(tmp_path: Path) -> None:
+    # chargebyte's bsp-only.yaml with a mistyped module type, config key and module id
+    text = bsp_only_path().read_text()
+    typos = {"module: EvseManager": "module: EvseManger",
+             "fuse_limit_A: 16": "fuse_limit_a: 16",
+             "- module_id: tarragon_bsp": "- module_id: tarragon_bps"}
+    for right, wrong in typos.items():
+        assert text.count(right) == 1, right
+        text = text.replace(right, wrong)
+    path = tmp_path / "typos.yaml"
+    path.write_text(text)
+    result = pycharge("check", str(path))
+    assert result.returncode == 2, result.stdout
+    assert "module 'connector': module: module 'EvseManger' is not available " \
+           "(did you mean 'EvseManager'?)" in result.stderr
+    assert "module 'grid_connection_point': config_module.fuse_limit_a: unknown config key " \
+           "(did you mean 'fuse_limit_A'?)" in result.stderr
+    assert "module 'grid_connection_point': config_module.fuse_limit_A: missing mandatory" \
+        in result.stderr
+    # the module id typo sits in the connector's connections, which are checked only once the
+    # connector's module type is known: fix that typo first, as the user would
+    path.write_text(text.replace("module: EvseManger", "module: EvseManager"))
+    result = pycharge("check", str(path))
+    assert "module 'connector': connections.bsp[0]: module id 'tarragon_bps' is not in " \
+           "active_modules (did you mean 'tarragon_bsp'?)" in result.stderr

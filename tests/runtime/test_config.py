@@ -62,7 +62,9 @@ def test_unknown_module_names_the_available_ones(tmp_path: Path) -> None:
     found = problems(tmp_path, with_changes(provider={"module": "NoSuchModule"}))
     assert found == [f"{tmp_path / 'config.yaml'}: module 'provider': module: module "
                      f"'NoSuchModule' is not available; available modules: "
-                     f"{', '.join(CATALOG.names)}"]
+                     f"{', '.join(CATALOG.names)}",
+                     f"{tmp_path / 'config.yaml'}: module 'user': connections.provider[0]: "
+                     "wired to 'provider', a NoSuchModule module, which pycharge does not have"]
 
 
 def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
@@ -145,7 +147,7 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
      "a unix socket excludes mqtt_broker_host and mqtt_broker_port"),
     ({"active_modules": {"bad id!": {"module": "ExampleProvider"}}}, "invalid module id"),
     ({"active_modules": {"p": {"module": "ExampleProvider", "moduel": 1}}},
-     "moduel: unknown key; allowed: module, config_module"),
+     "moduel: unknown key (did you mean 'module'?); allowed: module, config_module"),
     ({"active_modules": {"p": {"module": "ExampleProvider", "mapping": {"module": {"evse": "1"}}}}},
      "each mapping is {evse: <integer>, connector: <integer, optional>}"),
     ({"active_modules": {"p": {"module": "ExampleProvider", "telemetry": {"id": "x"}}}},

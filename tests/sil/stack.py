@@ -204,14 +204,20 @@ class Sil:
 
 
 @contextmanager
-def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None
-              ) -> Iterator[Sil]:
-    """Run ``config`` (default: bsp-only.yaml) on the simulated board with a healthy car."""
+def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None,
+              edit: Callable[[str], str] | None = None) -> Iterator[Sil]:
+    """Run ``config`` (default: bsp-only.yaml) on the simulated board with a healthy car.
+
+    ``edit`` rewrites the YAML text before it is loaded, for what a dict cannot say (such as
+    an unquoted ``no``).
+    """
     config = copy.deepcopy(config or bsp_only())
     database = tmp_path / "error_history.db"
     config["active_modules"]["error_history"]["config_implementation"]["error_history"][
         "database_path"] = str(database)
     path = write_config(tmp_path, config)
+    if edit is not None:
+        path.write_text(edit(path.read_text()))
     settings = yaml.safe_load(path.read_text())["settings"]
     everest, external = settings["mqtt_everest_prefix"], settings["mqtt_external_prefix"]
     catalog, definitions, loaded = loading.load(path, [])

@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
-from pycharge.runtime import schema
+from pycharge.runtime import everest_yaml, schema
 from pycharge.runtime.definitions import Definitions
 from pycharge.runtime.manifest import Manifest, ModuleCatalog
+from pycharge.runtime.suggest import did_you_mean
 from pycharge.runtime.usererror import ConfigError, ConfigProblem
 
 log = logging.getLogger("pycharge.config")
@@ -105,7 +106,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError([ConfigProblem(str(path), None, None, "not UTF-8 text (byte "
                                          f"{exc.start}: {exc.object[exc.start:exc.start + 1]!r})")]) from None
     try:
-        return yaml.safe_load(text)
+        return everest_yaml.load(text)
     except RecursionError:
         raise ConfigError([ConfigProblem(str(path), None, None,
                                          "nested too deeply to be a configuration")]) from None
@@ -139,7 +140,8 @@ class Validator:
             raise ConfigError(self.problems)
         for key in self.raw:
             if key not in TOP_LEVEL_KEYS:
-                self.problem(None, key, f"unknown top-level key; allowed: {', '.join(TOP_LEVEL_KEYS)}")
+                self.problem(None, key, f"unknown top-level key{did_you_mean(key, TOP_LEVEL_KEYS)}; "
+                             f"allowed: {', '.join(TOP_LEVEL_KEYS)}")
         settings = self._settings(self.raw.get("settings"))
         active = self.raw.get("active_modules")
         modules: dict[str, ModuleConfig] = {}
@@ -151,7 +153,8 @@ class Validator:
                 module = self._module(module_id, entry)
                 if module is not None:
                     modules[module.id] = module
-            unresolved = set(active) - set(modules)
+            unresolved = {module_id: entry.get("module") if isinstance(entry, dict) else None
+                          for module_id, entry in active.items() if module_id not in modules}
             for module in modules.values():
                 self._connections(module, active[module.id], modules, unresolved)
         if self.problems:
@@ -172,8 +175,8 @@ class Validator:
         given, raw = raw, {}  # from here on: only the settings that are right
         for key, value in given.items():
             if key not in SETTINGS:
-                self.problem(None, f"settings.{key}",
-                             f"unknown setting; allowed: {', '.join(sorted(SETTINGS))}")
+                self.problem(None, f"settings.{key}", f"unknown setting{did_you_mean(key, SETTINGS)}; "
+                             f"allowed: {', '.join(sorted(SETTINGS))}")
             elif not isinstance(value, SETTINGS[key]) or (
                     isinstance(value, bool) and bool not in SETTINGS[key]):
                 self.problem(None, f"settings.{key}",
@@ -218,13 +221,15 @@ class Validator:
             return None
         for key in entry:
             if key not in MODULE_KEYS:
-                self.problem(module_id, key, f"unknown key; allowed: {', '.join(MODULE_KEYS)}")
+                self.problem(module_id, key, f"unknown key{did_you_mean(key, MODULE_KEYS)}; "
+                             f"allowed: {', '.join(MODULE_KEYS)}")
         name = entry.get("module")
         if not isinstance(name, str) or not MODULE_NAME.match(name):
             self.problem(module_id, "module", "required: the name of a module")
             return None
         if name not in self.catalog:
-            self.problem(module_id, "module", f"module '{name}' is not available; "
+            self.problem(module_id, "module", f"module '{name}' is not available"
+                         f"{did_you_mean(name, self.catalog.names)}; "
                          f"available modules: {', '.join(self.catalog.names)}")
             return None
         manifest = self.catalog.manifest(name)
@@ -238,7 +243,8 @@ class Validator:
         for impl_id in impl_configs:
             if impl_id not in manifest.provides:
                 self.problem(module_id, f"config_implementation.{impl_id}",
-                             f"module {name} provides no implementation '{impl_id}'; "
+                             f"module {name} provides no implementation '{impl_id}'"
+                             f"{did_you_mean(impl_id, manifest.provides)}; "
                              f"it provides: {', '.join(manifest.provides) or 'nothing'}")
         for impl_id, provision in manifest.provides.items():
             module.implementations[impl_id] = self._entries(
@@ -267,7 +273,8 @@ class Validator:
             spec = declared.get(key)
             if spec is None:
                 allowed = ", ".join(sorted(declared)) or "none"
-                self.problem(module_id, where, f"unknown config key; allowed keys: {allowed}")
+                self.problem(module_id, where, f"unknown config key{did_you_mean(key, declared)}; "
+                             f"allowed keys: {allowed}")
                 continue
             if isinstance(value, (dict, list)):
                 self.problem(module_id, where, "config values must be scalars")
@@ -275,7 +282,8 @@ class Validator:
             if spec.get("type") == "number" and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             for message in schema.check(value, spec, path=where):
-                self.problem(module_id, where, message.removeprefix(f"{where}: ") + _allowed(spec))
+                self.problem(module_id, where, message.removeprefix(f"{where}: ") + _allowed(spec)
+                             + _hint(value, spec))
             if "x-ignored" in spec:
                 self.warnings.append(f"{self.file}: module '{module_id}': {where} is accepted "
                                      f"and ignored: {spec['x-ignored']}")
@@ -306,11 +314,12 @@ class Validator:
         for impl_id in raw.get("implementations") or {}:
             if impl_id not in manifest.provides:
                 self.problem(module_id, f"mapping.implementations.{impl_id}",
-                             f"module {manifest.name} provides no implementation '{impl_id}'")
+                             f"module {manifest.name} provides no implementation '{impl_id}'"
+                             + did_you_mean(impl_id, manifest.provides))
         return raw
 
     def _connections(self, module: ModuleConfig, entry: dict, modules: dict[str, ModuleConfig],
-                     unresolved: set[str]) -> None:
+                     unresolved: dict[str, Any]) -> None:
         raw = entry.get("connections") or {}
         manifest = module.manifest
         if not isinstance(raw, dict):
@@ -319,7 +328,8 @@ class Validator:
         for requirement_id in raw:
             if requirement_id not in manifest.requires:
                 self.problem(module.id, f"connections.{requirement_id}",
-                             f"module {module.name} has no requirement '{requirement_id}'; "
+                             f"module {module.name} has no requirement '{requirement_id}'"
+                             f"{did_you_mean(requirement_id, manifest.requires)}; "
                              f"its requirements: {', '.join(manifest.requires) or 'none'}")
         for requirement in manifest.requires.values():
             where = f"connections.{requirement.id}"
@@ -338,23 +348,33 @@ class Validator:
                                       modules, unresolved)
                 if f is not None:
                     fulfillments.append(f)
+            if fulfillments and requirement.ignored:
+                self.warnings.append(f"{self.file}: module '{module.id}': {where} is accepted "
+                                     f"and ignored: {requirement.ignored}")
             module.connections[requirement.id] = fulfillments
 
     def _fulfillment(self, module_id: str, where: str, item: Any, interface: str,
-                     modules: dict[str, ModuleConfig], unresolved: set[str]) -> Fulfillment | None:
+                     modules: dict[str, ModuleConfig], unresolved: dict[str, Any]
+                     ) -> Fulfillment | None:
         if not isinstance(item, dict) or set(item) != {"module_id", "implementation_id"}:
             self.problem(module_id, where, "must be exactly {module_id, implementation_id}")
             return None
         target_id, impl_id = str(item["module_id"]), str(item["implementation_id"])
         if target_id not in modules:
-            if target_id not in unresolved:
-                self.problem(module_id, where, f"module id '{target_id}' is not in active_modules; "
-                             f"active modules: {', '.join(sorted(modules) + sorted(unresolved))}")
+            missing = unresolved.get(target_id)
+            if isinstance(missing, str) and missing not in self.catalog:
+                self.problem(module_id, where, f"wired to '{target_id}', a {missing} module, "
+                             "which pycharge does not have")
+            elif target_id not in unresolved:
+                known = sorted(modules) + sorted(unresolved)
+                self.problem(module_id, where, f"module id '{target_id}' is not in active_modules"
+                             f"{did_you_mean(target_id, known)}; active modules: {', '.join(known)}")
             return None
         provides = modules[target_id].manifest.provides
         if impl_id not in provides:
             self.problem(module_id, where, f"module '{target_id}' ({modules[target_id].name}) "
-                         f"provides no implementation '{impl_id}'; it provides: "
+                         f"provides no implementation '{impl_id}'{did_you_mean(impl_id, provides)}; "
+                         "it provides: "
                          f"{', '.join(f'{p.id} ({p.interface})' for p in provides.values())}")
             return None
         if provides[impl_id].interface != interface:
@@ -366,6 +386,15 @@ class Validator:
 
 def _with_slash(prefix: str) -> str:
     return prefix if prefix.endswith("/") else prefix + "/"
+
+
+def _hint(value: Any, spec: Mapping[str, Any]) -> str:
+    """What the user probably meant, for the two mistakes that are easy to make."""
+    if spec.get("type") == "boolean" and value in everest_yaml.YAML11_BOOLEANS:
+        return "; EVerest reads only unquoted true and false as booleans"
+    if isinstance(value, str) and value not in spec.get("enum", (value,)):
+        return did_you_mean(value, spec["enum"])
+    return ""
 
 
 def _allowed(spec: Mapping[str, Any]) -> str:

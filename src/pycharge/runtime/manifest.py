@@ -30,6 +30,7 @@ class Requirement:
     interface: str
     min_connections: int
     max_connections: int
+    ignored: str = ""  # why pycharge accepts this requirement wired and does not use it
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Manifest:
         }
         requires = {
             req: Requirement(req, spec["interface"], int(spec.get("min_connections", 1)),
-                             int(spec.get("max_connections", 1)))
+                             int(spec.get("max_connections", 1)), spec.get("x-ignored", ""))
             for req, spec in (raw.get("requires") or {}).items()
         }
         manifest = cls(name, path, raw["description"], raw.get("config") or {}, provides,
