@@ -83,6 +83,7 @@ RDEPENDS:${PN} += "\
     python3-compression \
     python3-core \
     python3-datetime \
+    python3-difflib \
     python3-io \
     python3-json \
     python3-logging \
