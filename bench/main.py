@@ -20,19 +20,23 @@ from bench.machine import describe
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 SECTIONS = ("bus", "latency", "stack")
+OPTIONAL_SECTIONS = ("board",)  # boots the emulated board (QEMU): only when asked for
 # (full, quick)
 EVENTS, WORKERS, SETTLE_S, BUS_S = (200, 20), (6, 2), (3, 1), (2.0, 0.5)
 # single process: the product's default, measured longest; process per module: starts slower
 RUNS, IDLE_S, CHARGING_S = (3, 1), (60, 10), (20, 5)
 RUNS_PER_MODULE, IDLE_PER_MODULE_S, CHARGING_PER_MODULE_S = (2, 1), (10, 5), (10, 5)
 LATENCY_BUDGET_S = 600.0
+# board: settle, idle, charging windows in s (full: issue 14's 30 s settle and 60 s idle)
+BOARD_WINDOWS_S = ((30.0, 60.0, 60.0), (10.0, 20.0, 20.0))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short version for CI")
     parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections to run (default: {','.join(SECTIONS)})")
+                        help=f"comma-separated sections to run (default: {','.join(SECTIONS)}; "
+                             "also: board, the stack on the emulated board, bench/board.py)")
     parser.add_argument("--config", type=Path, default=configs.SHIPPED,
                         help="configuration for latency, footprint, start-up (default: the "
                              "shipped bsp-only.yaml)")
@@ -49,10 +53,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit-open-ms", type=float, default=limits.Limits.open_ms)
     parser.add_argument("--limit-rss-mib", type=float, default=limits.Limits.rss_mib)
     args = parser.parse_args(argv)
-    unknown = set(args.only.split(",")) - set(SECTIONS)
+    unknown = set(args.only.split(",")) - set(SECTIONS) - set(OPTIONAL_SECTIONS)
     if unknown:
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; "
-                     f"choose from {', '.join(SECTIONS)}")
+                     f"choose from {', '.join(SECTIONS + OPTIONAL_SECTIONS)}")
     if not args.config.exists():
         parser.error(f"no configuration at {args.config}")
     return args
@@ -103,6 +107,16 @@ def run_stack(args: argparse.Namespace) -> list[dict[str, Any]]:
     return results
 
 
+def run_board(args: argparse.Namespace) -> dict[str, Any]:
+    from bench import board  # imports the QEMU harness of tests/qemu: only for this section
+
+    settle, idle, charging = BOARD_WINDOWS_S[1 if args.quick else 0]
+    idle = args.idle_seconds or idle
+    _progress(f"board: booting the emulated board (icount shift {board.ICOUNT_SHIFT}); "
+              f"{settle:.0f} s settle, {idle:.0f} s idle, {charging:.0f} s charging")
+    return board.measure(settle, idle, charging)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -112,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     "broker": args.broker or brokers.default_kind()},
         "errors": {}}
     steps: dict[str, Callable[[argparse.Namespace], Any]] = {
-        "bus": run_bus, "latency": run_latency, "stack": run_stack}
+        "bus": run_bus, "latency": run_latency, "stack": run_stack, "board": run_board}
     for section in args.only.split(","):
         try:
             results[section] = steps[section](args)

@@ -105,3 +105,24 @@ def cpu_seconds(pid: int, proc: Path = PROC) -> float:
         if text is not None:
             ticks += parse_stat(text)[1]
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def thread_activity(pid: int, proc: Path = PROC) -> dict[str, tuple[int, int]]:
+    """By thread name: (voluntary context switches, CPU clock ticks) so far.
+
+    A voluntary switch is a thread going to sleep, so one wakeup each. Threads of the same name
+    (a process per module) are summed; the stack names its threads after the modules
+    (runtime/threadname.py), so the table says which module wakes up and which one computes.
+    """
+    activity: dict[str, tuple[int, int]] = {}
+    for member in family(pid, proc):
+        tasks = proc / str(member) / "task"
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            for task in tasks.iterdir():
+                status, stat = _read(task / "status"), _read(task / "stat")
+                name = (_read(task / "comm") or "?").strip()
+                if status is not None and stat is not None:
+                    switches, ticks = activity.get(name, (0, 0))
+                    activity[name] = (switches + parse_kib(status, "voluntary_ctxt_switches"),
+                                      ticks + parse_stat(stat)[1])
+    return activity

@@ -94,6 +94,27 @@ def startup_table(modes: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def board_table(board: dict[str, Any]) -> list[str]:
+    calibration = board["calibration"]
+    lines = [f"### The stack on the emulated board (QEMU Cortex-A7, icount shift "
+             f"{board['icount_shift']}: guest clock, not the host's)", "",
+             f"Calibration workload: {calibration['us_per_round']:.1f} µs per round in the guest, "
+             f"{board['host_calibration']['us_per_round']:.2f} on this host "
+             f"({board['slowdown']:.1f}x slower).", "",
+             f"Start-up: exec -> every module ready {board['startup']['ready_s']:.2f} s, "
+             f"-> first CP state {board['startup']['first_cp_s']:.2f} s; relays closed "
+             f"{board['charging_start']['relays_closed_after_s']:.2f} s after plugging in.", "",
+             "| State | CPU % of the core | threads | PSS MiB | RSS MiB | wakeups/s, busiest "
+             "threads |", "|---|---:|---:|---:|---:|---|"]
+    for state, label in (("idle", "idle, no car"), ("charging", "charging at 16 A")):
+        row = board[state]
+        busiest = sorted(row["wakeups_per_s"].items(), key=lambda kv: -kv[1])[:4]
+        lines.append(f"| {label} ({row['seconds']:.0f} s) | {row['cpu_percent']:.1f} | "
+                     f"{row['threads']} | {_mib(row['pss_kib'])} | {_mib(row['rss_kib'])} | "
+                     + ", ".join(f"{name} {rate:g}" for name, rate in busiest) + " |")
+    return lines
+
+
 def markdown(results: dict[str, Any], checks: list[tuple[bool, str]]) -> str:
     lines = ["## pycharge benchmarks", "", *machine_lines(results["machine"], results["options"])]
     if results.get("bus"):
@@ -102,6 +123,8 @@ def markdown(results: dict[str, Any], checks: list[tuple[bool, str]]) -> str:
         lines += ["", *latency_table(results["latency"])]
     if results.get("stack"):
         lines += ["", *footprint_table(results["stack"]), "", *startup_table(results["stack"])]
+    if results.get("board"):
+        lines += ["", *board_table(results["board"])]
     for section, error in results.get("errors", {}).items():
         lines += ["", f"**{section}: not measured**: {error}"]
     if checks:

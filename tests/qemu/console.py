@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 END_MARKER = "PYCHARGE-QEMU-END:"
 RESULT = re.compile(r"^(PASS|FAIL|SKIP):\s*(.+?)\s*$")
@@ -83,13 +83,25 @@ class PtestLog:
                 f"{len(self.results['SKIP'])} skipped")
 
 
-def qemu_command(kernel: Path, initrd: Path, cpu: str, append: str) -> list[str]:
-    return ["qemu-system-arm", "-M", "virt", "-cpu", cpu, "-m", "512", "-smp", "1",
+def qemu_command(kernel: Path, initrd: Path, cpu: str, append: str,
+                 icount_shift: int | None = None) -> list[str]:
+    """The board's shape: one core, 512 MB. With ``icount_shift`` N, each guest instruction
+    takes 2**N ns of guest time (sleep=on: an idle guest's clock follows the host's)."""
+    icount = [] if icount_shift is None else ["-icount", f"shift={icount_shift},sleep=on"]
+    return ["qemu-system-arm", "-M", "virt", "-cpu", cpu, "-m", "512", "-smp", "1", *icount,
             "-nographic", "-no-reboot", "-nic", "none", "-kernel", str(kernel),
             "-initrd", str(initrd), "-append", append]
 
 
-def boot(command: list[str], log: PtestLog, timeout: float, echo: TextIO = sys.stdout) -> int:
+class ConsoleLog(Protocol):
+    """What :func:`boot` feeds the console to: PtestLog, or the board bench's reader."""
+
+    timed_out: bool
+
+    def feed(self, line: str) -> None: ...
+
+
+def boot(command: list[str], log: ConsoleLog, timeout: float, echo: TextIO = sys.stdout) -> int:
     """Run QEMU, echo and parse its console line by line; kill it after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.qemu.console import PtestLog, boot, qemu_command
 from tests.qemu.layer import build_layer
-from tests.qemu.rootfs import DEFAULT_MIRROR, build_base, log
+from tests.qemu.rootfs import DEFAULT_MIRROR, Base, build_base, log
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,6 +58,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def build_initrd(work: Path, base: Base, run_ptest_args: str = "") -> Path:
+    """The cached base with this checkout's layer unpacked over it, as one initramfs."""
+    layer = build_layer(work, run_ptest_args)
+    initrd = work / "initrd.gz"
+    with initrd.open("wb") as out:
+        for part in (base.archive, layer):
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, out)
+    return initrd
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # CI runs as root, on purpose
@@ -66,13 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     base = build_base(args.cache, args.mirror, args.refresh)
     base_done = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pycharge-qemu-") as tmp:
-        work = Path(tmp)
-        layer = build_layer(work, args.pytest_args)
-        initrd = work / "initrd.gz"
-        with initrd.open("wb") as out:
-            for part in (base.archive, layer):
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, out)
+        initrd = build_initrd(Path(tmp), base, args.pytest_args)
         append = (f"console=ttyAMA0 rdinit=/init quiet panic=-1 "
                   f"pycharge_qemu.timeout={args.test_timeout} "
                   f"pycharge_qemu.measure={0 if args.no_measure else 1} "

@@ -45,6 +45,18 @@ def test_call_times_out_and_the_callee_carries_on(stack: Manager) -> None:
     assert link.call("add", a=1, b=1) == 4.0
 
 
+def test_a_call_nobody_waits_on_still_times_out(stack: Manager) -> None:
+    """A module that calls without waiting (call_async) learns of the timeout from the
+    deadline timer of its host; nothing else would ever fail the future."""
+    future = provider_link(stack).call_async("block", seconds=3.0, timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        future.result(timeout=2.5)
+    assert caught.value.kind == CMD_TIMEOUT
+    assert "no answer in time" in str(caught.value), "failed by the deadline, not by result()"
+    assert 0.25 <= time.monotonic() - started < 2.5
+
+
 def test_handler_exception_reaches_the_caller(stack: Manager) -> None:
     with pytest.raises(CommandError, match="HandlerException: RuntimeError: asked to fail"):
         provider_link(stack).call("fail")

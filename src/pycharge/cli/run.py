@@ -91,7 +91,7 @@ class Stack:
         self.manager = Manager(config, catalog, self.definitions, address, clock=clock, hal=hal,
                                extra_modules=extra, unit_factory=factory)
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.manager.stop_requested.set())
+            signal.signal(signum, lambda *_: self.manager.request_stop())
         self.manager.start(args.ready_timeout)
         return self
 

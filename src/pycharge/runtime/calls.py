@@ -109,6 +109,12 @@ class Calls:
             if not future.done():
                 future.set_exception(CommandError(CMD_TIMEOUT, "no answer in time"))
 
+    def until_next_deadline(self) -> float | None:
+        """Seconds until the earliest pending call times out; None when nothing is pending."""
+        with self._lock:
+            deadlines = [deadline for _, deadline in self._pending.values()]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
     def fail_all(self, kind: str, message: str) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}

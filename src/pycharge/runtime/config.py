@@ -17,6 +17,7 @@ import yaml
 
 from pycharge.runtime import everest_yaml, schema
 from pycharge.runtime.definitions import Definitions
+from pycharge.runtime.links import link
 from pycharge.runtime.manifest import Manifest, ModuleCatalog
 from pycharge.runtime.suggest import did_you_mean
 from pycharge.runtime.usererror import ConfigError, ConfigProblem
@@ -77,6 +78,7 @@ class ModuleConfig:
     mapping: dict[str, Any] = field(default_factory=dict)
     telemetry: dict[str, Any] | None = None
     required_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    heartbeat: bool = True  # publish heartbeats (runtime/links.py: False if nobody watches)
 
 
 @dataclass
@@ -159,11 +161,7 @@ class Validator:
                 self._connections(module, active[module.id], modules, unresolved)
         if self.problems:
             raise ConfigError(self.problems)
-        for module in modules.values():
-            for requirement, fulfillments in module.connections.items():
-                for f in fulfillments:
-                    modules[f.module_id].required_by.setdefault(f.implementation_id, []).append(
-                        (module.id, requirement))
+        link(modules)
         return Config(self.path, settings, modules, self.warnings)
 
     def _settings(self, raw: Any) -> Settings:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pycharge.runtime.calls import Calls, why
+from pycharge.runtime.checked import CheckedPayloads
 from pycharge.runtime.clock import Clock, RealClock
 from pycharge.runtime.config import ModuleConfig
 from pycharge.runtime.definitions import Definitions, Interface
@@ -27,6 +28,7 @@ from pycharge.runtime.errors import ErrorState, ErrorTracker
 from pycharge.runtime.module import SHUTDOWN, CommandError, Connection, Module
 from pycharge.runtime.mqtt import MqttConnection
 from pycharge.runtime.serving import CommandServer, check_implementations_of_class
+from pycharge.runtime.threadname import name_native_thread
 from pycharge.runtime.timers import Timer, TimerQueue
 from pycharge.runtime.topics import Topics
 
@@ -48,6 +50,7 @@ class Runtime:
     hal: Any = None
     command_timeout: float = 10.0
     watchdog: float = 10.0
+    checked: CheckedPayloads = field(default_factory=CheckedPayloads)
 
 
 class ModuleHost:
@@ -77,6 +80,7 @@ class ModuleHost:
         self._busy_since: float | None = None
         self.resources: list[Any] = []
         self._heartbeats = 0
+        self._deadline_timer: Timer | None = None
         self._abandoned = False  # left behind hung: its hardware went to the next instance
         self.connections: dict[str, list[Connection]] = {}
         self._worker = threading.Thread(target=self._work, name=config.id, daemon=True)
@@ -129,6 +133,7 @@ class ModuleHost:
 
     def spawn(self, name: str, target: Callable[[], None], watchdog: float | None) -> threading.Thread:
         def run() -> None:
+            name_native_thread()
             try:
                 target()
             except Exception as exc:
@@ -149,6 +154,7 @@ class ModuleHost:
 
     # -- the module's thread --------------------------------------------------------------------
     def _work(self) -> None:
+        name_native_thread()
         try:
             self._run(self._setup)
             while not self.stopping.is_set():
@@ -234,7 +240,8 @@ class ModuleHost:
                             self._commands.on_command(impl, topic, payload))
         self._undo.append(self.runtime.connection.on_reconnect(lambda: self.post(self._reconnected)))
         self.module.init()
-        self.schedule(HEARTBEAT_PERIOD, HEARTBEAT_PERIOD, self._heartbeat, ())
+        if self.config.heartbeat:
+            self.schedule(HEARTBEAT_PERIOD, HEARTBEAT_PERIOD, self._heartbeat, ())
         self.runtime.connection.publish(self.runtime.topics.module_ready(self.config.id), b"true")
         self.ready_published.set()
         self._subscribe(self.runtime.topics.global_ready, self._on_global_ready)
@@ -259,7 +266,6 @@ class ModuleHost:
         self._heartbeats += 1
         self.runtime.connection.publish(self.runtime.topics.heartbeat(self.config.id),
                                         str(self._heartbeats), qos=0)
-        self._calls.expire()
 
     def _subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None:
         self._undo.append(self.runtime.connection.subscribe(topic_filter, handler))
@@ -297,8 +303,10 @@ class ModuleHost:
         problems = self.runtime.definitions.check(value, interface.vars[var], var)
         if problems:
             raise ValueError(f"{impl_id}.{var}: {'; '.join(problems)}")
-        self.runtime.connection.publish(self.runtime.topics.var(self.config.id, impl_id, var),
-                                        json.dumps({"data": value}))
+        topic = self.runtime.topics.var(self.config.id, impl_id, var)
+        payload = json.dumps({"data": value}).encode()
+        self.runtime.checked.add(topic, payload)
+        self.runtime.connection.publish(topic, payload)
 
     # -- requirements: calls, variables, errors ----------------------------------------------------
     def call(self, connection: Connection, cmd: str, args: dict[str, Any],
@@ -308,8 +316,22 @@ class ModuleHost:
             future.set_exception(CommandError(SHUTDOWN, f"{self.config.id} is stopping"))
             return future
         topic = self.runtime.topics.cmd(connection.module_id, connection.implementation_id, cmd)
-        return self._calls.call(topic, connection.interface, cmd, args,
-                                self.runtime.command_timeout if timeout is None else timeout)
+        timeout = self.runtime.command_timeout if timeout is None else timeout
+        future = self._calls.call(topic, connection.interface, cmd, args, timeout)
+        if not future.done():
+            self.post(self._watch_deadlines)
+        return future
+
+    def _watch_deadlines(self) -> None:
+        """One timer, at the earliest deadline of the calls awaiting an answer (none when no
+        call is pending): it fails the calls nobody answered in time."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+        self._calls.expire()
+        wait = self._calls.until_next_deadline()
+        if wait is not None:
+            self._deadline_timer = self.schedule(wait, None, self._watch_deadlines, ())
 
     def subscribe_var(self, connection: Connection, var: str, callback: Callable[[Any], None]) -> None:
         spec = connection.interface.vars.get(var)
@@ -326,10 +348,11 @@ class ModuleHost:
         except (ValueError, KeyError, TypeError) as exc:
             self.log.error("rejected variable on %s: %s", topic, why(exc))
             return
-        problems = self.runtime.definitions.check(value, spec, topic.rsplit("/", 1)[1])
-        if problems:
-            self.log.error("rejected variable on %s: %s", topic, "; ".join(problems))
-            return
+        if (topic, payload) not in self.runtime.checked:
+            problems = self.runtime.definitions.check(value, spec, topic.rsplit("/", 1)[1])
+            if problems:
+                self.log.error("rejected variable on %s: %s", topic, "; ".join(problems))
+                return
         callback(value)
 
     def subscribe_errors(self, module_id: str, impl_id: str, on_raised: Callable,

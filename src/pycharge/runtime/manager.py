@@ -180,14 +180,32 @@ class Manager:
                                                                          retain=True))
 
     # -- supervise ---------------------------------------------------------------------------------
-    def run(self, period: float = 0.2) -> None:
-        """Supervise until :meth:`stop` is requested, feeding systemd's watchdog meanwhile."""
+    def run(self, period: float = 1.0) -> None:
+        """Supervise until :meth:`stop` is requested, feeding systemd's watchdog meanwhile.
+
+        A module that fails wakes this loop at once (its safe state comes first); the period
+        only bounds how late a hung module (``watchdog``, 10 s) is noticed and how often
+        systemd's watchdog (WatchdogSec=20) is fed. A pending restart is waited for exactly.
+        """
         while not self.stop_requested.is_set():
             self.supervise_once()
             self.notifier.feed_watchdog()
             with self._ready_lock:
-                self._ready_lock.wait(period)
+                if not self._failures and not self.stop_requested.is_set():
+                    self._ready_lock.wait(self._until_next_restart(period))
         self.stop()
+
+    def request_stop(self) -> None:
+        """Make :meth:`run` stop now (safe in a signal handler: the loop is waiting)."""
+        self.stop_requested.set()
+        with self._ready_lock:
+            self._ready_lock.notify_all()
+
+    def _until_next_restart(self, longest: float) -> float:
+        now = time.monotonic()
+        due = [entry.restart_at - now for entry in self._supervised.values()
+               if entry.unit is None and entry.restart_at is not None]
+        return max(0.0, min([longest, *due]))
 
     def supervise_once(self) -> None:
         now = time.monotonic()

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from pycharge.runtime.definitions import PACKAGE_DIR
+from pycharge.runtime.definitions import PACKAGE_DIR, read_yaml
 from pycharge.runtime.usererror import UserError
 
 CONFIG_TYPES = ("boolean", "integer", "number", "string")
@@ -40,6 +40,7 @@ class Provision:
     id: str
     interface: str
     config: Mapping[str, Mapping[str, Any]]
+    watches_heartbeats: bool = False  # its users must publish heartbeats (runtime/links.py)
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,14 @@ class Manifest:
     @classmethod
     def read(cls, name: str, path: Path) -> Manifest:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = read_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise UserError(f"{path}: cannot read manifest: {exc}") from exc
         if not isinstance(raw, dict) or "description" not in raw:
             raise UserError(f"{path}: a manifest is a mapping with at least 'description'")
         provides = {
-            impl: Provision(impl, spec["interface"], spec.get("config") or {})
+            impl: Provision(impl, spec["interface"], spec.get("config") or {},
+                            spec.get("x-watches-heartbeats") is True)
             for impl, spec in (raw.get("provides") or {}).items()
         }
         requires = {

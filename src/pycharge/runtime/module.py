@@ -180,9 +180,11 @@ class Module:
     def subscribe_heartbeat(self, module_id: str, callback: Callable[[int], None]) -> None:
         """Run ``callback(number)`` on our thread for each heartbeat of module ``module_id``.
 
-        Every module's thread publishes a heartbeat once a second (HEARTBEAT_PERIOD); its
-        absence means that module hung, died or the bus is gone. ``number`` counts from 1 in
-        each instance of the module, so a number that does not grow means it was restarted.
+        A watched module's thread publishes a heartbeat once a second (HEARTBEAT_PERIOD): a
+        module is watched if it uses an implementation marked ``x-watches-heartbeats: true``
+        in its provider's manifest (runtime/links.py). Its absence means that module hung,
+        died or the bus is gone. ``number`` counts from 1 in each instance of the module, so a
+        number that does not grow means it was restarted.
         """
         self._host.subscribe_heartbeat(module_id, callback)
 

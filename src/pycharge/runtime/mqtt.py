@@ -17,6 +17,7 @@ from itertools import count
 
 import paho.mqtt.client as paho
 
+from pycharge.runtime.threadname import name_native_thread
 from pycharge.runtime.topics import publishable
 from pycharge.runtime.usererror import UserError
 
@@ -24,6 +25,7 @@ log = logging.getLogger("pycharge.mqtt")
 
 Handler = Callable[[str, bytes], None]
 PAHO_2 = hasattr(paho, "CallbackAPIVersion")
+MAX_ROUTES = 4096  # distinct topics remembered; a client flooding new topics resets it
 _ids = count(1)
 
 
@@ -91,6 +93,7 @@ class MqttConnection:
         self._client.on_message = self._on_message
         self._lock = threading.Lock()
         self._handlers: dict[str, list[Handler]] = {}
+        self._routes: dict[str, list[Handler]] = {}  # topic -> handlers, until filters change
         self.connected = threading.Event()
         self._reconnect_listeners: list[Callable[[], None]] = []
         self._ever_connected = False
@@ -140,6 +143,7 @@ class MqttConnection:
         """Route messages matching ``topic_filter`` to ``handler``; returns the undo function."""
         with self._lock:
             self._handlers.setdefault(topic_filter, []).append(handler)
+            self._routes.clear()
         if self.connected.is_set():
             # Subscribing again even if another module of this process already did: the broker
             # then delivers the retained messages anew, which a newcomer (e.g. a restarted
@@ -155,6 +159,7 @@ class MqttConnection:
                 empty = not remaining
                 if empty:
                     self._handlers.pop(topic_filter, None)
+                self._routes.clear()
             if empty and self.connected.is_set():
                 self._client.unsubscribe(topic_filter)
 
@@ -165,6 +170,9 @@ class MqttConnection:
         if getattr(reason_code, "value", reason_code) != 0:
             log.error("broker %s refused the connection: %s", self.address, reason_code)
             return
+        if not self._ever_connected:
+            threading.current_thread().name = "mqtt"
+            name_native_thread()
         with self._lock:
             filters = list(self._handlers)
         for topic_filter in filters:
@@ -189,8 +197,15 @@ class MqttConnection:
                       len(message.payload), topic, self.max_payload)
             return
         with self._lock:
-            matching = [h for f, hs in self._handlers.items()
-                        if f == topic or paho.topic_matches_sub(f, topic) for h in hs]
+            matching = self._routes.get(topic)
+            if matching is None:
+                # Matching every filter costs more than the rest of the dispatch; a stack
+                # hears a few dozen distinct topics, so each is matched once.
+                matching = [h for f, hs in self._handlers.items()
+                            if f == topic or paho.topic_matches_sub(f, topic) for h in hs]
+                if len(self._routes) >= MAX_ROUTES:
+                    self._routes.clear()
+                self._routes[topic] = matching
         for handler in matching:
             try:
                 handler(topic, message.payload)

@@ -143,6 +143,7 @@ def child_main(argv: list[str] | None = None) -> int:
 
     connection.start()
     module_config = config.modules[args.module]
+    module_config.heartbeat = True  # the parent watches every child's (ProcessUnit.hung)
     host = ModuleHost(runtime, module_config, catalog.load_class(module_config.name), on_failure)
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

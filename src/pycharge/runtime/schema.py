@@ -117,3 +117,112 @@ def _describe(value: Any) -> str:
     kinds = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
              dict: "object", type(None): "null"}
     return f"{kinds.get(type(value), type(value).__name__)} {value!r}"[:80]
+
+
+# -- the fast path: a schema compiled once into a predicate -------------------------------------
+# Almost every value on the bus is valid; telling so needs no messages and no paths. A compiled
+# predicate answers that, and only a value it refuses goes through check() for the messages.
+# Both must agree on what is valid: tests/runtime/test_schema_fast.py holds them to it.
+
+Predicate = Callable[[Any], bool]
+
+
+def compile_valid(schema: Mapping[str, Any], resolve: Resolver | None = None) -> Predicate:
+    """A predicate that is True exactly when ``check(value, schema, resolve)`` finds nothing."""
+    if "$ref" in schema:
+        if resolve is None:
+            return lambda _v: False
+        try:
+            target = resolve(schema["$ref"])
+        except KeyError:
+            return lambda _v: False
+        cell: list[Predicate] = []  # types may refer to themselves: compile on first use
+
+        def referenced(value: Any) -> bool:
+            if not cell:
+                cell.append(compile_valid(target, resolve))
+            return cell[0](value)
+        return referenced
+    tests: list[Predicate] = []
+    expected = schema.get("type")
+    if expected is not None:
+        kinds = [_TYPE_CHECKS.get(n, lambda _v: True)
+                 for n in (expected if isinstance(expected, list) else [expected])]
+        tests.append(kinds[0] if len(kinds) == 1 else lambda v: any(k(v) for k in kinds))
+    if "enum" in schema:
+        allowed = schema["enum"]
+        tests.append(lambda v: v in allowed)
+    tests += _number_tests(schema) + _string_tests(schema)
+    if schema.get("properties") or schema.get("required") or "additionalProperties" in schema:
+        tests.append(_object_test(schema, resolve))
+    if any(k in schema for k in ("items", "minItems", "maxItems")):
+        tests.append(_array_test(schema, resolve))
+    if not tests:
+        return lambda _v: True
+    if len(tests) == 1:
+        return tests[0]
+    return lambda v: all(t(v) for t in tests)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number_tests(schema: Mapping[str, Any]) -> list[Predicate]:
+    bounds = [(schema[k], op) for k, op in (  # the negations of check()'s, NaN included
+        ("minimum", lambda v, b: not v < b), ("maximum", lambda v, b: not v > b),
+        ("exclusiveMinimum", lambda v, b: not v <= b),
+        ("exclusiveMaximum", lambda v, b: not v >= b)) if k in schema]
+    if not bounds:
+        return []
+    return [lambda v: not _is_number(v) or all(op(v, b) for b, op in bounds)]
+
+
+def _string_tests(schema: Mapping[str, Any]) -> list[Predicate]:
+    tests: list[Predicate] = []
+    if "minLength" in schema:
+        tests.append(lambda v, n=schema["minLength"]: not isinstance(v, str) or len(v) >= n)
+    if "maxLength" in schema:
+        tests.append(lambda v, n=schema["maxLength"]: not isinstance(v, str) or len(v) <= n)
+    if "pattern" in schema:
+        pattern = re.compile(schema["pattern"])
+        tests.append(lambda v: not isinstance(v, str) or pattern.search(v) is not None)
+    return tests
+
+
+def _object_test(schema: Mapping[str, Any], resolve: Resolver | None) -> Predicate:
+    properties = {name: compile_valid(sub, resolve)
+                  for name, sub in (schema.get("properties") or {}).items()}
+    required = list(schema.get("required", []))
+    extra = schema.get("additionalProperties", True)
+    extra_valid = compile_valid(extra, resolve) if isinstance(extra, Mapping) else None
+
+    def valid(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for name in required:
+            if name not in value:
+                return False
+        for name, item in value.items():
+            test = properties.get(name)
+            if test is not None:
+                if not test(item):
+                    return False
+            elif extra is False or (extra_valid is not None and not extra_valid(item)):
+                return False
+        return True
+    return valid
+
+
+def _array_test(schema: Mapping[str, Any], resolve: Resolver | None) -> Predicate:
+    low, high = schema.get("minItems"), schema.get("maxItems")
+    items = schema.get("items")
+    item_valid = compile_valid(items, resolve) if isinstance(items, Mapping) else None
+
+    def valid(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            return False
+        return item_valid is None or all(item_valid(item) for item in value)
+    return valid

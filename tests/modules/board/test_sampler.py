@@ -37,11 +37,13 @@ class Rig:
     power: PowerControl
     heartbeat: HeartbeatWatch
     recorder: Recorder
+    gap: float = 0.0
 
     def steps(self, count: int) -> None:
+        """As Sampler.run does: each sample holds the peaks for the gap the last one chose."""
         for _ in range(count):
-            self.sampler.step()
-            self.clock.advance(self.sampler.idle_gap())
+            self.sampler.step(self.gap)
+            self.gap = self.sampler.idle_gap()
 
     def run_until(self, condition, limit_s: float = 2.0) -> float:
         """Step until ``condition()``; the clock time when it became true."""
@@ -247,7 +249,7 @@ def test_welded_relay_is_a_fault_for_good() -> None:
     r.run_until(lambda: r.recorder.of("fault"))
     assert r.recorder.of("fault") == ["Failed to OPEN the Contactor@R1/S1, it is still CLOSED"]
     r.board.set_car_state("A")
-    r.steps(200)
+    r.steps(40)  # 0.8 s in A (PWM on: 20 ms samples), well past the 250 ms recheck
     assert r.recorder.of("recovered") == []
     r.board.set_car_state("C")
     r.steps(5)
@@ -276,17 +278,58 @@ def test_stuck_relay_fault_clears_after_a_confirmed_open_in_a() -> None:
     assert r.sampler.contactors.fault is None
 
 
-def test_idle_sampling_is_slower_and_fast_when_it_matters() -> None:
-    r = rig(idle_ms=50)
+def _period(r: Rig, samples: int = 10) -> float:
+    """The mean sample period over ``samples`` samples, on the board's clock."""
+    start = r.clock.now
+    r.steps(samples)
+    return (r.clock.now - start) / samples
+
+
+def test_sample_period_follows_what_a_late_sample_could_cost() -> None:
+    r = rig(idle_ms=100)
     r.duty(100.0)
     r.steps(5)
-    start = r.clock.now
-    r.steps(10)
-    assert r.clock.now - start == pytest.approx(10 * 0.05)
+    assert _period(r) == pytest.approx(0.1), "no PWM, relays open: the idle period"
+    r.board.set_car_state("B")
+    r.steps(5)
     r.duty(DUTY_16A)
-    start = r.clock.now
-    r.steps(10)
-    assert r.clock.now - start == pytest.approx(10 * MEASUREMENT_S)
+    r.steps(5)
+    assert _period(r) == pytest.approx(0.02), "PWM on, relays open"
+    r.board.set_car_state("C")
+    r.run_until(lambda: r.power.forbidden_by is None)
+    assert r.power.request(True, r.clock.now) is None
+    r.run_until(lambda: ("power", "PowerOn") in r.recorder.calls)
+    assert _period(r) == pytest.approx(MEASUREMENT_S), "relays closed: full rate"
+
+
+def test_a_long_sample_still_sees_an_excursion_between_two_reads() -> None:
+    """The detectors are released at the start of a long sample and read at its end: a car
+    that shows A (12 V) for a moment while in B (9 V) is in the reading instead of being
+    missed between two short reads."""
+    r = rig(idle_ms=100)
+    r.duty(100.0)
+    r.board.set_car_state("B")
+    r.duty(DUTY_16A)
+    r.steps(5)
+    assert r.gap > 0, "PWM on, relays open: a 20 ms sample"
+    clock = r.sampler.cp._clock
+
+    class Excursion:
+        """The board's clock, with the car at A for 1 ms in the middle of the long wait."""
+
+        def tick(self, seconds: float) -> None:
+            if seconds < 0.01:
+                clock.tick(seconds)
+                return
+            clock.tick(seconds / 2)
+            r.board.set_car_state("A")
+            clock.tick(0.001)
+            r.board.set_car_state("B")
+            clock.tick(seconds / 2 - 0.001)
+
+    r.sampler.cp._clock = Excursion()
+    r.sampler.step(r.gap)
+    assert r.sampler.cp.u_pos > 10_500, "the reading holds A's 12 V peak, not B's 9 V"
 
 
 def test_republish_reports_the_confirmed_state_again() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from pycharge.runtime.module import Implementation, Module
+from pycharge.runtime.timers import Timer
 from pycharge.simulation.car_script import ScriptError, ScriptRunner
 from pycharge.simulation.faults import board_fault
 
@@ -47,6 +48,7 @@ class CarSimulator(Module):
         self.enabled = False
         self._published: dict | None = None
         self._published_at = float("-inf")
+        self._loop: Timer | None = None  # the car's loop runs only while a script does
         connector = config["connector_id"]
         self.board_topic = f"pycharge/sim/{connector}/board"
         carsim = f"everest_external/nodered/{connector}/carsim/"
@@ -60,7 +62,7 @@ class CarSimulator(Module):
 
     def ready(self) -> None:
         self.impl["main"].publish("enabled", self.enabled)
-        self.every(self.config["loop_interval_ms"] / 1000.0, self._step)
+        self.every(self.config["board_publish_interval_ms"] / 1000.0, self._publish_board)
         self.every(self.config["meter_publish_interval_ms"] / 1000.0, self._publish_meter)
         self._publish_meter()
         if self.config["auto_enable"]:
@@ -102,6 +104,8 @@ class CarSimulator(Module):
             self.log.error("rejected car script %r: %s", script, exc)
             return
         self.log.info("car script: %s", script)
+        if self._loop is None:
+            self._loop = self.every(self.config["loop_interval_ms"] / 1000.0, self._step)
         self._step()
 
     def _step(self) -> None:
@@ -112,6 +116,9 @@ class CarSimulator(Module):
                 self.log.info("finished simulation")
                 if self.config["auto_exec"] and self.config["auto_exec_infinite"]:
                     self.execute(self.config["auto_exec_commands"])
+        if not (self.enabled and self.runner.running) and self._loop is not None:
+            self._loop.cancel()  # an idle car has nothing to look at: no wakeups
+            self._loop = None
         self._publish_board()
 
     def _on_error(self, _topic: str, payload: bytes) -> None:
@@ -128,11 +135,12 @@ class CarSimulator(Module):
 
     # -- publishing -------------------------------------------------------------------------------
     def _publish_board(self) -> None:
+        now = self.clock.monotonic()
+        if now - self._published_at < self.config["board_publish_interval_ms"] / 1000.0:
+            return
         snapshot = self.board.snapshot()
         state = {key: value for key, value in snapshot.items() if key != "time"}
-        now = self.clock.monotonic()
-        interval = self.config["board_publish_interval_ms"] / 1000.0
-        if state == self._published or now - self._published_at < interval:
+        if state == self._published:
             return
         self._published = state
         self._published_at = now

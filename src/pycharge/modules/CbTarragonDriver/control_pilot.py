@@ -47,14 +47,15 @@ class ControlPilot:
         """A side saw a new state that is not confirmed yet."""
         return any(side.t1 != side.detected for side in (self.positive, self.negative))
 
-    def measure(self) -> tuple[int, int]:
-        """One reset-settle-read cycle of both detectors; the CP voltages in mV."""
+    def measure(self, hold_s: float = 0.0) -> tuple[int, int]:
+        """One reset-settle-read cycle of both detectors; the CP voltages in mV. With
+        ``hold_s``, the detectors hold the CP's extremes that much longer before the read."""
         for line in self._resets:
             line.write(True)
         self._clock.tick(RESET_HOLD_S)
         for line in self._resets:
             line.write(False)
-        self._clock.tick(SETTLE_S)
+        self._clock.tick(SETTLE_S + hold_s)
         self.u_pos = adc_to_cp_mv(self._adcs[0].read_raw())
         self.u_neg = adc_to_cp_mv(self._adcs[1].read_raw())
         return self.u_pos, self.u_neg
