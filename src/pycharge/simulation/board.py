@@ -283,7 +283,7 @@ class Board:
             self._update(now)
 
     def _fault_flags(self) -> dict[str, tuple[Any, str]]:
-        """fault -> (object, attribute) holding it; lock faults also have a ``set_`` method."""
+        """fault -> (object, attribute) holding it (a held lock is ``plug_lock.held``)."""
         r1, r2, lock = self.relays[1], self.relays[2], self.plug_lock
         return {"diode_short": (self.car, "diode_short"), "cp_short": (self, "cp_short"),
                 "rcm_trip": (self.rcm, "forced"), "relay1_welded": (r1, "welded"),
