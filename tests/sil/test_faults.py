@@ -18,15 +18,18 @@ PILOT_FAULT = "evse_board_support/MREC14PilotFault"
 GROUND_FAILURE = "ac_rcd/MREC2GroundFailure"
 
 
-def fault_while_charging(sil: Sil, error_type: str, board_fault: str, errors: list[str]
-                         ) -> None:
-    """Charge, inject the fault, check the reaction: relays open, EVSE paused, errors recorded."""
+def fault_while_charging(sil: Sil, error_type: str, board_fault: str, errors: list[str],
+                         requirement: str | None = None,
+                         limit_s: float = iec.RELAYS_OPEN_LIMIT_S) -> None:
+    """Charge, inject the fault, check the reaction: relays open (within ``limit_s``, the
+    ``requirement``), EVSE paused, errors recorded."""
     sil.plug_in_and_charge()
     mark, at = sil.mark(), sil.now()
     sil.inject(error_type)
     fault = sil.log.wait_for("fault", board_fault, True, since=at)
-    iec.relays_open_after(sil.log, fault, iec.UNPLUGGED_E_F if board_fault != "rcm_trip"
-                          else iec.RCM)
+    if requirement is None:
+        requirement = iec.UNPLUGGED_E_F if board_fault != "rcm_trip" else iec.RCM
+    iec.relays_open_after(sil.log, fault, requirement, limit_s)
     paused = sil.wait_events("StoppingCharging", "ChargingPausedEVSE", since=mark)[-1]
     assert "Error" in paused["charging_paused_evse"]["reasons"]
     for error in [*errors, INOPERATIVE]:

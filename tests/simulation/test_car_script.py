@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pycharge.simulation.battery import Battery
 from pycharge.simulation.board import Board
 from pycharge.simulation.car_script import Command, ScriptError, ScriptRunner, parse
 from tests.simulation.conftest import Evse
@@ -44,11 +45,54 @@ def test_a_rejected_script_leaves_the_running_session_alone(board: Board, evse: 
 
 
 def test_set_soc_and_wait_for_real_plugin(board: Board, clock: ManualClock) -> None:
-    runner = ScriptRunner(board)
+    runner = ScriptRunner(board, battery=Battery(40000, 30))
     runner.execute("set_soc 37.5;wait_for_real_plugin;sleep 1")
     run_for(runner, clock, 0.1)
     assert runner.soc_percent == 37.5
     assert board.car.state == "B"  # CP read A (no car), so the car plugged in
+    assert runner.ev_info() == {"soc": 37.5, "battery_capacity": 40000, "battery_full_soc": 100}
+    run_for(runner, clock, 1.0)  # script over: back to the configured SoC, and no ev_info
+    assert runner.soc_percent == 30 and runner.ev_info() is None
+
+
+def test_the_soc_follows_the_energy_the_car_got(board: Board, evse: Evse,
+                                                clock: ManualClock) -> None:
+    """EvManager: charge Wh = capacity x SoC; what flows into the car is added to it."""
+    runner = ScriptRunner(board, battery=Battery(10000, 30))
+    runner.execute("set_soc 50;iec_wait_pwr_ready;draw_power_regulated 16,3;sleep 3600")
+    evse.drive(26.67)
+    run_for(runner, clock, 0.1)
+    assert runner.soc_percent == 50  # in C, but the relay is open: nothing flows
+    evse.hal.gpio_output("RELAY_1_ENABLE").write(True)
+    run_for(runner, clock, 60)
+    delivered = board.snapshot()["meter"]["energy_Wh"]
+    assert delivered == pytest.approx(3 * 230 * 16 * 60 / 3600, rel=0.01)
+    assert runner.soc_percent == pytest.approx(50 + delivered / 10000 * 100, abs=1e-6)
+    info = runner.ev_info()
+    assert info is not None and info["target_current"] == 16 and info["soc"] > 50
+    runner.battery.set_soc(99.9)
+    run_for(runner, clock, 60)
+    assert runner.soc_percent == 100  # full stays full
+
+
+def test_set_soc_out_of_range_is_refused(runner: ScriptRunner) -> None:
+    with pytest.raises(ScriptError, match=r"set_soc: SoC value 101 is out of range \(0-100\)"):
+        runner.execute("set_soc 101")
+    with pytest.raises(ScriptError, match="SoC value -1 is out of range"):
+        parse("set_soc -1")
+
+
+def test_plugin_runs_the_plugin_commands(board: Board, evse: Evse, clock: ManualClock) -> None:
+    """EvManager: ``plugin`` replaces the rest of the script by its ``plugin_commands``."""
+    runner = ScriptRunner(board, plugin_commands="iec_wait_pwr_ready;draw_power_regulated 6,1;"
+                                                 "sleep 100")
+    runner.execute("plugin;draw_power_fixed 32,3;sleep 5")
+    evse.drive(26.67)
+    run_for(runner, clock, 0.2)
+    assert board.car.state == "C" and (board.car.requested_a, board.car.phases) == (6, 1)
+    assert [c.name for c in runner.queue] == ["sleep"] and runner.queue[0].args == (100.0,)
+    with pytest.raises(ScriptError, match="Command not found: fly"):
+        ScriptRunner(board, plugin_commands="fly")
 
 
 @pytest.mark.parametrize(("script", "message"), [

@@ -141,3 +141,74 @@ def test_refuses_to_run_without_the_simulated_board(tmp_path: Path, mosquitto: M
         assert not status["ready"] and not status["running"]
     finally:
         manager.stop()
+
+
+def active_types(probe: Probe, topic: str) -> list[str]:
+    """The error types the latest message on an error topic lists as active."""
+    payloads = probe.payloads(topic)
+    return [e["type"] for e in payloads[-1]["active"]] if payloads else []
+
+
+def test_errors_without_a_physical_fault_are_raised_on_the_bus(tmp_path: Path,
+                                                               mosquitto: Mosquitto,
+                                                               probe: Probe) -> None:
+    """As YetiSimulator: raised with its message and cleared again, here by the car simulator;
+    a meter with a communication fault also stops publishing."""
+    path = write_config(tmp_path, {"active_modules": {
+        "connector": {"module": "EvseManager", "config_module": {"connector_id": 1}}}})
+    everest, external = prefixes(path)
+    impl = f"{everest}modules/car_simulator/impl/"
+    stop = impl + "main/error/evse_board_support/MREC8EmergencyStop"
+    selftest = impl + "main/error/ac_rcd/Selftest"
+    meter_fault = impl + "powermeter/error/generic/CommunicationFault"
+    meter = f"{external}test/meter"  # what the stand-in EvseManager forwards
+    probe.subscribe(impl + "+/error/#")
+    probe.subscribe(meter)
+    carsim = f"{external}everest_external/nodered/1/carsim/error"
+    with simulated(path, mosquitto) as sim:
+        probe.wait_for(lambda _m: probe.payloads(meter))
+        probe.publish(carsim, {"error_type": "MREC8EmergencyStop", "raise": "true"})
+        probe.publish(carsim, {"error_type": "ac_rcd_Selftest", "raise": "true"})
+        probe.wait_for(lambda _m: active_types(probe, selftest) == ["ac_rcd/Selftest"])
+        raised = probe.payloads(stop)[-1]["active"][0]
+        assert (raised["type"], raised["message"], raised["severity"]) == (
+            "evse_board_support/MREC8EmergencyStop", "Simulated fault event", "High")
+        assert raised["origin"]["module_id"] == "car_simulator"
+        assert sim.board.faults() == []  # nothing physical behind it
+
+        probe.publish(carsim, {"error_type": "MREC8EmergencyStop", "raise": "false"})
+        probe.wait_for(lambda _m: active_types(probe, stop) == [])
+        assert probe.payloads(stop)[-1]["cleared"][0]["state"] == "ClearedByModule"
+        assert active_types(probe, selftest) == ["ac_rcd/Selftest"]
+
+        probe.publish(carsim, {"error_type": "powermeter/CommunicationFault", "raise": "true"})
+        probe.wait_for(lambda _m: active_types(probe, meter_fault) == ["generic/CommunicationFault"])
+        silent_from = len(probe.payloads(meter))
+        sim.clock.sleep(2.5)  # the meter publishes every second when it can
+        assert len(probe.payloads(meter)) == silent_from
+        probe.publish(carsim, {"error_type": "powermeter/CommunicationFault", "raise": "false"})
+        probe.wait_for(lambda _m: active_types(probe, meter_fault) == [])
+        probe.wait_for(lambda _m: len(probe.payloads(meter)) > silent_from)
+
+
+def test_ev_info_carries_the_soc(tmp_path: Path, mosquitto: Mosquitto, probe: Probe) -> None:
+    """set_soc, then charging: EvManager's ev_info on the ev_manager implementation."""
+    path = write_config(tmp_path, {"active_modules": {"car_simulator": {
+        "module": "CarSimulator", "config_module": {"soc": 20, "dc_energy_capacity": 1000}}}})
+    everest, external = prefixes(path)
+    ev_info = f"{everest}modules/car_simulator/impl/ev_manager/var/ev_info"
+    enabled = f"{everest}modules/car_simulator/impl/main/var/enabled"
+    probe.subscribe(ev_info)
+    probe.subscribe(enabled)
+    with simulated(path, mosquitto) as sim:
+        probe.wait_for(lambda _m: {"data": True} in probe.payloads(enabled))
+        probe.publish(f"{external}everest_external/nodered/1/carsim/cmd/execute_charging_session",
+                      "plugin;sleep 0.5;set_soc 80;draw_power_fixed 16,3;sleep 600")
+        infos = lambda: [p["data"] for p in probe.payloads(ev_info)]  # noqa: E731
+        probe.wait_for(lambda _m: infos() and infos()[0]["soc"] == 20)
+        assert infos()[0] == {"soc": 20, "battery_capacity": 1000, "battery_full_soc": 100}
+        probe.wait_for(lambda _m: infos()[-1]["soc"] == 80 and "target_current" in infos()[-1])
+        Evse(sim.hal).drive(26.67)
+        sim.hal.gpio_output("RELAY_1_ENABLE").write(True)  # 11 kW into 1 kWh: 1 % in 0.33 s
+        probe.wait_for(lambda _m: infos()[-1]["soc"] > 81)
+        assert infos()[-1]["target_current"] == 16

@@ -28,7 +28,8 @@ from pycharge.simulation.rcm import ResidualCurrentMonitor
 from pycharge.simulation.relays import CONTACT_DELAY_S, Relay
 
 FAULTS = ("diode_short", "cp_short", "rcm_trip", "relay1_welded", "relay1_stuck",
-          "relay2_welded", "relay2_stuck", "pp_short", "lock_jammed")
+          "relay2_welded", "relay2_stuck", "pp_short", "lock_jammed", "car_overdraw", "cable_cut",
+          "pp_open", "lock_forced_open", "lock_forced_closed", "lock_capacitor_dead")
 
 
 class Board:
@@ -53,6 +54,7 @@ class Board:
         self.plug_lock = PlugLock(now, lock)
         self.meter = Meter(now, nominal_voltage_v)
         self.cp_short = False
+        self.cable_cut = False  # CP and PP severed between the socket and the car
         self.outputs = dict(res.OUTPUT_LINES)
         self.static_inputs = dict(res.INPUT_LINES)
         self.pwm_state = {key: {"period": 0, "duty_cycle": 0, "enable": 0}
@@ -93,15 +95,20 @@ class Board:
             self.log.record(at, subject, change, value)
 
     def _update(self, now: float) -> None:
-        levels = line_levels(self.outputs["CP_INVERT"], self._cp_pwm_ratio(), self.car.load_ohm(),
-                             self.car.diode_short, self.cp_short or self.car.state == "E",
+        car = self.car if not self.cable_cut else None
+        self.pp.inserted = car is not None and car.plugged
+        levels = line_levels(self.outputs["CP_INVERT"], self._cp_pwm_ratio(),
+                             None if car is None else car.load_ohm(),
+                             car is not None and car.diode_short,
+                             self.cp_short or (car is not None and car.state == "E"),
                              self.electrics)
         if levels != self._levels:
             self._levels = levels
             for detector in self.detectors.values():
                 detector.observe(levels)
         self._note(now, "cp", "output", self.cp_output())
-        currents = self.car.currents(self.cp_duty_percent(), self.relays[1].contact)
+        currents = self.car.currents(self.cp_duty_percent(),
+                                     self.relays[1].contact and not self.cable_cut)
         self.meter.set_currents(now, currents)
         self._note(now, "meter", "current_A", currents)
         for number in INPUTS:
@@ -258,7 +265,6 @@ class Board:
             if state == self.car.state:
                 return
             self.car.state = state
-            self.pp.inserted = state != "A"
             self.log.record(now, "car", "state", state)
             self._update(now)
 
@@ -276,6 +282,17 @@ class Board:
             self.rcm.residual_ma = milliamps
             self._update(now)
 
+    def _fault_flags(self) -> dict[str, tuple[Any, str]]:
+        """fault -> (object, attribute) holding it (a held lock is ``plug_lock.held``)."""
+        r1, r2, lock = self.relays[1], self.relays[2], self.plug_lock
+        return {"diode_short": (self.car, "diode_short"), "cp_short": (self, "cp_short"),
+                "rcm_trip": (self.rcm, "forced"), "relay1_welded": (r1, "welded"),
+                "relay1_stuck": (r1, "stuck"), "relay2_welded": (r2, "welded"),
+                "relay2_stuck": (r2, "stuck"), "pp_short": (self.pp, "shorted"),
+                "lock_jammed": (lock, "jammed"), "car_overdraw": (self.car, "overdraw"),
+                "cable_cut": (self, "cable_cut"), "pp_open": (self.pp, "contact_open"),
+                "lock_capacitor_dead": (lock, "capacitor_dead")}
+
     def set_fault(self, fault: str, active: bool) -> None:
         """Inject or remove one of :data:`FAULTS`."""
         if fault not in FAULTS:
@@ -284,30 +301,34 @@ class Board:
             now = self._now()
             if (fault in self.faults()) == active:
                 return
-            if fault.startswith("relay"):
-                relay = self.relays[int(fault[5])]
-                setattr(relay, fault[7:], active)
-                relay.reschedule(now)
+            if fault in ("lock_forced_open", "lock_forced_closed"):
+                self.plug_lock.set_held((0.0 if fault == "lock_forced_open" else 1.0)
+                                        if active else None, now)
             elif fault == "lock_jammed":
                 self.plug_lock.set_jammed(active, now)
             else:
-                target = {"diode_short": (self.car, "diode_short"), "cp_short": (self, "cp_short"),
-                          "rcm_trip": (self.rcm, "forced"), "pp_short": (self.pp, "shorted")}
-                setattr(*target[fault], active)
+                setattr(*self._fault_flags()[fault], active)
+                if fault.startswith("relay"):
+                    self.relays[int(fault[5])].reschedule(now)
             self.log.record(now, "fault", fault, active)
             self._update(now)
 
     def faults(self) -> list[str]:
-        r1, r2 = self.relays[1], self.relays[2]
-        flags = {"diode_short": self.car.diode_short, "cp_short": self.cp_short,
-                 "rcm_trip": self.rcm.forced, "relay1_welded": r1.welded, "relay1_stuck": r1.stuck,
-                 "relay2_welded": r2.welded, "relay2_stuck": r2.stuck, "pp_short": self.pp.shorted,
-                 "lock_jammed": self.plug_lock.jammed}
-        return [name for name in FAULTS if flags[name]]
+        active = {name for name, (obj, attr) in self._fault_flags().items() if getattr(obj, attr)}
+        held = self.plug_lock.held
+        if held is not None:
+            active.add("lock_forced_open" if held == 0.0 else "lock_forced_closed")
+        return [name for name in FAULTS if name in active]
 
     def meter_reading(self) -> dict[str, Any]:
         with self._lock:
             return self.meter.reading(self._now())
+
+    def delivered_wh(self) -> float:
+        """Energy the meter has seen flow to the car so far, all phases."""
+        with self._lock:
+            self.meter.integrate(self._now())
+            return sum(self.meter.energy_wh)
 
     def snapshot(self) -> dict[str, Any]:
         """The electrical state in one JSON-able dict (published by the CarSimulator)."""

@@ -2,7 +2,8 @@
 
 The EV reads the current it may draw from the PWM duty (IEC 61851-1, anchors.md) and draws the
 smaller of that and what it wants, on each of its phases, while it is in C (or D) and the
-supply is switched through.
+supply is switched through. A car with ``overdraw`` set ignores the PWM's limit and draws
+``OVERDRAW_FACTOR`` times the signalled current: the over-current the EVSE must catch.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pycharge.simulation.control_pilot import EV_LOAD_OHM
 
 CAR_STATES = ("A", "B", "C", "D", "E")
+OVERDRAW_FACTOR = 1.5
 
 
 def signalled_current(duty_percent: float | None) -> float:
@@ -29,6 +31,7 @@ class Car:
     def __init__(self, max_current_a: float = 16.0, three_phases: bool = True) -> None:
         self.state = "A"
         self.diode_short = False
+        self.overdraw = False
         self.requested_a = max_current_a
         self.phases = 3 if three_phases else 1
 
@@ -44,5 +47,6 @@ class Car:
         """Current per phase L1..L3."""
         if not supplied or self.state not in ("C", "D"):
             return (0.0, 0.0, 0.0)
-        amps = min(self.requested_a, signalled_current(duty_percent))
+        allowed = signalled_current(duty_percent)
+        amps = allowed * OVERDRAW_FACTOR if self.overdraw else min(self.requested_a, allowed)
         return (amps, amps if self.phases == 3 else 0.0, amps if self.phases == 3 else 0.0)

@@ -5,7 +5,9 @@ commas, case-insensitive (EvManager lower-cases the whole script first). EvManag
 comments: ``#`` is not special there, so a ``#`` line is an unknown command here too. The
 runner works like EvManager's: on each step it runs commands until one blocks (``sleep``, the
 ``*_wait_*`` commands), then applies the car's charging mode to the board (regulated: C while
-the PWM offers power, else B). When the script ends the car returns to its defaults: unplugged.
+the PWM offers power, else B). When the script ends the car returns to its defaults: unplugged,
+its battery back at the starting SoC. ``plugin`` runs the configured plugin commands in place of
+the rest of the script, as EvManager's does (without them it plugs the car in).
 Times are simulated (``sleep`` waits on the board's clock). The ISO 15118 commands (EvManager
 registers them only with a SLAC/ISO stack, plus ``iso_draw_power_regulated``) are refused with
 "needs ISO 15118": pycharge's simulated car is an IEC 61851 (PWM) car and there is no HLC stack.
@@ -17,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pycharge.simulation.battery import Battery, check_soc
 from pycharge.simulation.board import Board
 
 # name -> number of arguments
@@ -68,6 +71,11 @@ def parse(script: str) -> list[Command]:
         if name.startswith("draw_power"):
             # EvManager: three phases when the argument is exactly "3", else one phase
             args = (args[0], 3.0 if raw_args[1] == "3" else 1.0)
+        if name == "set_soc":
+            try:
+                check_soc(args[0])
+            except ValueError as exc:
+                raise ScriptError(f"set_soc: {exc}") from None
         commands.append(Command(name, args))
     return commands
 
@@ -78,20 +86,23 @@ class ScriptRunner:
     UNPLUGGED, PLUGGED_IN, REGULATED, FIXED, ERROR_E = (
         "unplugged", "plugged_in", "charging_regulated", "charging_fixed", "error_e")
 
-    def __init__(self, board: Board, max_current_a: float = 16.0, three_phases: bool = True) -> None:
+    def __init__(self, board: Board, max_current_a: float = 16.0, three_phases: bool = True,
+                 battery: Battery | None = None, plugin_commands: str = "") -> None:
         self.board = board
         self.max_current_a = max_current_a
         self.three_phases = three_phases
+        self.battery = battery or Battery()
+        self.plugin_commands = parse(plugin_commands)
         self.queue: deque[Command] = deque()
         self.mode = self.UNPLUGGED
-        self.soc_percent: float | None = None
         self._sleep_until: float | None = None
+        self._metered_wh = board.delivered_wh()
         self._handlers: dict[str, Callable[[tuple[float, ...], float], bool]] = {
             "sleep": self._sleep, "iec_wait_pwr_ready": self._wait_pwm(7.0),
             "iso_wait_pwm_is_running": self._wait_pwm(4.0),
             "draw_power_regulated": self._draw(self.REGULATED),
             "draw_power_fixed": self._draw(self.FIXED),
-            "pause": self._set_mode(self.PLUGGED_IN), "plugin": self._set_mode(self.PLUGGED_IN),
+            "pause": self._set_mode(self.PLUGGED_IN), "plugin": self._plugin,
             "unplug": self._set_mode(self.UNPLUGGED), "error_e": self._set_mode(self.ERROR_E),
             "diode_fail": self._diode_fail, "rcd_current": self._rcd_current,
             "wait_for_real_plugin": self._wait_for_real_plugin, "set_soc": self._set_soc,
@@ -101,11 +112,26 @@ class ScriptRunner:
     def running(self) -> bool:
         return bool(self.queue)
 
+    @property
+    def soc_percent(self) -> float:
+        return self.battery.soc_percent
+
+    def ev_info(self) -> dict[str, float] | None:
+        """EvManager's ``ev_info`` while the car is plugged in (None while it is not)."""
+        if self.mode == self.UNPLUGGED:
+            return None
+        info = {"soc": round(self.soc_percent, 2), "battery_capacity": self.battery.capacity_wh,
+                "battery_full_soc": 100.0}
+        if self.mode in (self.REGULATED, self.FIXED):
+            info.update(target_current=self.board.car.requested_a, target_voltage=0.0)
+        return info
+
     def reset(self) -> None:
         """The car's defaults: unplugged, healthy, no residual current, script stopped."""
         self.queue.clear()
         self._sleep_until = None
         self.mode = self.UNPLUGGED
+        self.battery.reset()
         self.board.set_fault("diode_short", False)
         self.board.set_residual_current(0.0)
         self.board.set_car_request(self.max_current_a, 3 if self.three_phases else 1)
@@ -126,6 +152,9 @@ class ScriptRunner:
     def step(self) -> None:
         """Run commands until one blocks, then let the car act on its mode."""
         now = self.board.advance()
+        metered = self.board.delivered_wh()
+        self.battery.add(metered - self._metered_wh)
+        self._metered_wh = metered
         was_running = self.running
         while self.queue:
             command = self.queue[0]
@@ -183,8 +212,17 @@ class ScriptRunner:
         return True
 
     def _set_soc(self, args: tuple[float, ...], _now: float) -> bool:
-        self.soc_percent = args[0]
+        self.battery.set_soc(args[0])
         return True
+
+    def _plugin(self, _args: tuple[float, ...], _now: float) -> bool:
+        """EvManager: the rest of the script becomes the plugin commands (from the next step)."""
+        if not self.plugin_commands:
+            self.mode = self.PLUGGED_IN
+            return True
+        self.queue = deque(self.plugin_commands)
+        self._sleep_until = None
+        return False
 
     def _apply_mode(self) -> None:
         if self.mode == self.UNPLUGGED:

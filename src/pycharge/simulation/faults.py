@@ -1,16 +1,22 @@
-"""Fault injection by name, as EVerest's ``carsim/error`` topic carries it.
+"""What each ``error_type`` on EVerest's ``carsim/error`` topic does here.
 
-YetiSimulator raises the named EVerest error itself; here the simulated board gets the physical
-fault behind it instead, so the real driver has to detect it. Names from YetiSimulator where
-one fits, and plain ones for the relay faults it has no name for.
+YetiSimulator (EVerest's simulated board) raises the named EVerest error itself. Here the
+simulated board gets the physical fault behind it wherever the board has one, so the real
+driver (or EvseManager, or the plug lock module) has to detect it (:data:`PHYSICAL`). An error
+type with nothing physical behind it on Charge Control C is raised and cleared by the car
+simulator on its own error interface, as YetiSimulator raises it on its own (:data:`REPORTED`).
+Anything else is refused by name.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pycharge.simulation.board import FAULTS
 
-# error_type -> board fault (see board.FAULTS)
-ERROR_TYPES: dict[str, str] = {
+# error_type -> board fault (see board.FAULTS). YetiSimulator's names, plus plain ones for the
+# relay faults it has no name for.
+PHYSICAL: dict[str, str] = {
     "DiodeFault": "diode_short",
     "MREC14PilotFault": "cp_short",
     "CPShort": "cp_short",
@@ -25,42 +31,70 @@ ERROR_TYPES: dict[str, str] = {
     "RelayStuck": "relay1_stuck",
     "Relay2Stuck": "relay2_stuck",
     "MREC23ProximityFault": "pp_short",
+    "MREC20PartialInsertion": "pp_open",
+    "MREC26CutCable": "cable_cut",
+    "MREC4OverCurrentFailure": "car_overdraw",
     "lock_MREC1ConnectorLockFailure": "lock_jammed",
     "LockJammed": "lock_jammed",
     "lock_ConnectorLockFailedLock": "lock_jammed",
     "lock_ConnectorLockFailedUnlock": "lock_jammed",
-}
-
-# YetiSimulator's other error types: no physical counterpart on the simulated board yet, so a
-# message naming one is refused with this reason instead of being called unknown.
-NOT_MODELLED: dict[str, str] = {
-    name: reason
-    for reason, names in {
-        "a supply fault (the simulated board has no supply model)": (
-            "BrownOut", "MREC5OverVoltage", "MREC6UnderVoltage", "MREC15PowerLoss",
-            "MREC24ConnectorVoltageHigh"),
-        "a board-internal state YetiSimulator raises directly, no sensor to fault": (
-            "EnergyManagement", "PermanentFault", "MREC4OverCurrentFailure",
-            "MREC10InvalidVehicleMode", "ac_rcd_VendorError", "ac_rcd_Selftest",
-            "lock_VendorError", "lock_ConnectorLockCapNotCharged",
-            "lock_ConnectorLockUnexpectedOpen", "lock_ConnectorLockUnexpectedClose"),
-        "a sensor the Charge Control C board has no input for in the model": (
-            "MREC3HighTemperature", "MREC8EmergencyStop", "MREC18CableOverTempDerate",
-            "MREC19CableOverTempStop", "MREC20PartialInsertion", "MREC25BrokenLatch",
-            "MREC26CutCable", "TiltDetected", "WaterIngressDetected", "EnclosureOpen"),
-    }.items()
-    for name in names
+    "lock_ConnectorLockUnexpectedOpen": "lock_forced_open",
+    "lock_ConnectorLockUnexpectedClose": "lock_forced_closed",
+    "lock_ConnectorLockCapNotCharged": "lock_capacitor_dead",
 }
 
 
-def board_fault(error_type: str) -> str:
-    """The board fault behind ``error_type`` (or a board fault's own name); else KeyError."""
+@dataclass(frozen=True)
+class Reported:
+    """An error the car simulator raises on its implementation ``implementation``."""
+
+    error_type: str
+    implementation: str
+    why: str
+
+
+_NO_SUPPLY = "mains voltage: Charge Control C does not measure it (the meter is outside)"
+_NO_SENSOR = "the board has no input for such a sensor"
+_REASONS: dict[str, tuple[str, ...]] = {
+    _NO_SUPPLY: ("MREC5OverVoltage", "MREC6UnderVoltage", "MREC15PowerLoss",
+                 "MREC24ConnectorVoltageHigh"),
+    "the board's own supply: the model has no brown-out detector": ("BrownOut",),
+    _NO_SENSOR: ("MREC3HighTemperature", "MREC8EmergencyStop", "MREC18CableOverTempDerate",
+                 "MREC19CableOverTempStop", "TiltDetected", "WaterIngressDetected",
+                 "EnclosureOpen"),
+    "the cable's own latch: the board does not sense it": ("MREC25BrokenLatch",),
+    "a reporting state with no hardware behind it": ("EnergyManagement", "PermanentFault"),
+    "reported by an IEC stack about the vehicle's mode, no signal of its own":
+        ("MREC10InvalidVehicleMode",),
+}
+_DEVICE_ERRORS = {  # error_type -> (EVerest error type, why)
+    "ac_rcd_VendorError": ("ac_rcd/VendorError", "a vendor state inside the RCM device"),
+    "ac_rcd_Selftest": ("ac_rcd/Selftest", "the RCM's self test: the driver does not run one"),
+    "lock_VendorError": ("connector_lock/VendorError", "a vendor state inside the lock actuator"),
+}
+
+# error_type -> the error raised instead (YetiSimulator's error types for each)
+REPORTED: dict[str, Reported] = {
+    **{name: Reported(f"evse_board_support/{name}", "main", why)
+       for why, names in _REASONS.items() for name in names},
+    **{name: Reported(everest_type, "main", why)
+       for name, (everest_type, why) in _DEVICE_ERRORS.items()},
+    # the powermeter interface carries generic errors; the meter also stops publishing
+    "powermeter/CommunicationFault": Reported(
+        "generic/CommunicationFault", "powermeter",
+        "the meter stops answering: no value is published while it lasts"),
+}
+
+
+def lookup(error_type: str) -> str | Reported:
+    """The board fault (a :data:`FAULTS` name) or the reported error behind ``error_type``.
+
+    A board fault's own name is accepted too. Raises KeyError naming the known types.
+    """
     if error_type in FAULTS:
         return error_type
-    if error_type in NOT_MODELLED:
-        raise KeyError(f"error_type {error_type!r} is not modelled: {NOT_MODELLED[error_type]}")
-    try:
-        return ERROR_TYPES[error_type]
-    except KeyError:
-        raise KeyError(f"unknown error_type {error_type!r}; known: {', '.join(ERROR_TYPES)}") \
-            from None
+    found = PHYSICAL.get(error_type) or REPORTED.get(error_type)
+    if found is None:
+        raise KeyError(f"unknown error_type {error_type!r}; known: "
+                       f"{', '.join([*PHYSICAL, *REPORTED, *FAULTS])}")
+    return found

@@ -6,6 +6,10 @@ hold the motor (brake / coast). The feedback (ADC ``voltage0``) moves linearly f
 unlocked level to the locked level while the lock travels, passing through neither of
 chargebyte's windows in between. The backup capacitor (ADC ``voltage4``, behind a 90/22
 divider) charges from the supply from the moment the board is powered.
+
+Faults: a jammed lock does not move; a lock held at one end stop (``held``: forced open or
+closed, as by a broken mechanism or by hand) stays there whatever the motor does; a dead
+backup capacitor never charges.
 """
 
 from __future__ import annotations
@@ -33,15 +37,19 @@ class PlugLock:
         self.powered_at = powered_at
         self.motor = "coast"
         self.jammed = False
+        self.held: float | None = None  # 0.0 held unlocked, 1.0 held locked
+        self.capacitor_dead = False
         self._position = 0.0  # 0 unlocked … 1 locked
         self._since = powered_at
 
     def _direction(self) -> int:
-        if self.jammed:
+        if self.jammed or self.held is not None:
             return 0
         return {"forward": -1, "backward": 1}.get(self.motor, 0)
 
     def position(self, now: float) -> float:
+        if self.held is not None:
+            return self.held
         moved = self._direction() * (now - self._since) / self.electrics.travel_s
         return min(1.0, max(0.0, self._position + moved))
 
@@ -54,6 +62,12 @@ class PlugLock:
         self._position = self.position(now)
         self._since = now
         self.jammed = jammed
+
+    def set_held(self, end: float | None, now: float) -> None:
+        """Hold the lock at an end stop (None: release it where it is)."""
+        self._position = self.position(now)
+        self._since = now
+        self.held = end
 
     def next_change(self) -> float | None:
         """When a moving lock reaches its end stop."""
@@ -85,4 +99,6 @@ class PlugLock:
 
     def capacitor_v(self, now: float) -> float:
         e = self.electrics
+        if self.capacitor_dead:
+            return 0.0
         return e.supply_v * (1.0 - math.exp(-(now - self.powered_at) / e.capacitor_tau_s))

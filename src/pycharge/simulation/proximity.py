@@ -4,6 +4,7 @@ chargebyte's sources give only the thresholds, not the circuit. We assume 3.3 V 
 1 kΩ pull-up, then 220 Ω in series to the PP contact, the cable's resistor to PE. That puts
 every nominal resistor inside its window (1.5 kΩ → 2087 mV, 680 Ω → 1563 mV, 220 Ω → 1008 mV,
 100 Ω → 800 mV), an open PP at 3.3 V (no cable) and a short at 595 mV (measurement error).
+A plug not pushed fully home (``contact_open``) has its PP contact open: it reads as no cable.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ class Proximity:
         self.cable_ohm = cable_ohm
         self.inserted = False
         self.shorted = False
+        self.contact_open = False
 
     def resistor_ohm(self) -> float | None:
         if self.shorted:
             return 0.0
-        return self.cable_ohm if self.inserted else None
+        return self.cable_ohm if self.inserted and not self.contact_open else None
 
     def pin_voltage(self) -> float:
         return pp_pin_voltage(self.resistor_ohm())

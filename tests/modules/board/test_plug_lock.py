@@ -268,3 +268,28 @@ def test_monitor_is_quiet_during_a_motion() -> None:
 
 def test_window_membership_needs_an_integer() -> None:
     assert 1.5 not in Window(0, 3300)
+
+
+def test_carsim_lock_faults_are_caught_by_the_monitor() -> None:
+    """carsim's lock_ConnectorLockUnexpectedOpen / ...Close: the lock is held at the other end."""
+    r = started()
+    r.actuator.request(LOCK)
+    r.timers.run_for(1.0)
+    r.board.set_fault("lock_forced_open", True)
+    r.actuator.monitor()
+    assert r.sink.active() == {UNEXPECTED_OPEN: ("High", "Plug lock opened unexpectedly")}
+    r.board.set_fault("lock_forced_open", False)
+    r.actuator.request(UNLOCK)
+    r.timers.run_for(1.0)
+    r.board.set_fault("lock_forced_closed", True)
+    r.actuator.monitor()
+    assert UNEXPECTED_CLOSE in r.sink.active()
+
+
+def test_carsim_dead_capacitor_is_caught() -> None:
+    """carsim's lock_ConnectorLockCapNotCharged: the backup capacitor never charges."""
+    r = started()
+    r.board.set_fault("lock_capacitor_dead", True)
+    r.actuator.request(LOCK)
+    r.timers.run_for(6.0)
+    assert r.sink.active()[CAP_NOT_CHARGED][0] == "Medium"

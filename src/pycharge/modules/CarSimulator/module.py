@@ -1,8 +1,9 @@
 """CarSimulator: the simulated car and power meter at the simulated board (``--sim`` only).
 
 The car is driven by EvManager command scripts on ``everest_external/nodered/<id>/carsim/cmd/*``
-and faults on ``.../carsim/error``; the board's electrical state goes out as JSON on
-``pycharge/sim/<id>/board`` (see README.md).
+and faults on ``.../carsim/error`` (a physical fault on the board, or an error raised here where
+the board has nothing physical for it); the board's electrical state goes out as JSON on
+``pycharge/sim/<id>/board`` and the car's SoC as EvManager's ``ev_info`` (see README.md).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import ClassVar
 
 from pycharge.runtime.module import Implementation, Module
 from pycharge.runtime.timers import Timer
+from pycharge.simulation.battery import Battery
 from pycharge.simulation.car_script import ScriptError, ScriptRunner
-from pycharge.simulation.faults import board_fault
+from pycharge.simulation.faults import Reported, lookup
 
 NOT_SIGNED = "the simulated meter does not sign transactions"
+SIMULATED = "Simulated fault event"  # YetiSimulator's message for the errors it raises
 
 
 class Main(Implementation):
@@ -35,8 +38,12 @@ class Powermeter(Implementation):
         return {"status": "NOT_SUPPORTED", "error": NOT_SIGNED}
 
 
+class EvManager(Implementation):
+    """``ev_manager``: no commands; the module publishes ``ev_info``."""
+
+
 class CarSimulator(Module):
-    implementations: ClassVar = {"main": Main, "powermeter": Powermeter}
+    implementations: ClassVar = {"main": Main, "powermeter": Powermeter, "ev_manager": EvManager}
     uses_hal = True
 
     def init(self) -> None:
@@ -44,8 +51,15 @@ class CarSimulator(Module):
         if self.board is None:
             raise RuntimeError("CarSimulator needs the simulated board: run with --sim")
         config = self.config
-        self.runner = ScriptRunner(self.board, config["max_current"], config["three_phases"])
+        battery = Battery(config["dc_energy_capacity"], config["soc"])
+        try:
+            self.runner = ScriptRunner(self.board, config["max_current"], config["three_phases"],
+                                       battery, config["plugin_commands"])
+        except ScriptError as exc:
+            raise ValueError(f"config key plugin_commands: {exc}") from None
         self.enabled = False
+        self.meter_silent = False
+        self._ev_info: dict | None = None
         self._published: dict | None = None
         self._published_at = float("-inf")
         self._loop: Timer | None = None  # the car's loop runs only while a script does
@@ -73,6 +87,7 @@ class CarSimulator(Module):
     def reconnected(self) -> None:
         self.impl["main"].publish("enabled", self.enabled)
         self._published = None
+        self._ev_info = None
 
     # -- the car ---------------------------------------------------------------------------------
     def set_enabled(self, value: bool) -> None:
@@ -120,18 +135,34 @@ class CarSimulator(Module):
             self._loop.cancel()  # an idle car has nothing to look at: no wakeups
             self._loop = None
         self._publish_board()
+        self._publish_ev_info()
 
     def _on_error(self, _topic: str, payload: bytes) -> None:
         try:
             message = json.loads(payload)
-            fault = board_fault(str(message["error_type"]))
+            fault = lookup(str(message["error_type"]))
         except (ValueError, KeyError, TypeError) as exc:
             self.log.warning("ignoring carsim error message %r: %s", payload[:200], exc)
             return
         active = str(message.get("raise", "false")).lower() == "true"
+        if isinstance(fault, Reported):
+            self._report(fault, active)
+            return
         self.log.info("%s fault %s", "injecting" if active else "removing", fault)
         self.board.set_fault(fault, active)
         self._publish_board()
+
+    def _report(self, fault: Reported, active: bool) -> None:
+        """No physical fault behind it: raise or clear the error itself, as YetiSimulator does."""
+        impl = self.impl[fault.implementation]
+        self.log.info("%s %s on %s (%s)", "raising" if active else "clearing", fault.error_type,
+                      fault.implementation, fault.why)
+        if active:
+            impl.raise_error(fault.error_type, SIMULATED)
+        else:
+            impl.clear_error(fault.error_type)
+        if fault.implementation == "powermeter":
+            self.meter_silent = active
 
     # -- publishing -------------------------------------------------------------------------------
     def _publish_board(self) -> None:
@@ -147,4 +178,11 @@ class CarSimulator(Module):
         self.publish_external(self.board_topic, json.dumps(snapshot))
 
     def _publish_meter(self) -> None:
-        self.impl["powermeter"].publish("powermeter", self.board.meter_reading())
+        if not self.meter_silent:
+            self.impl["powermeter"].publish("powermeter", self.board.meter_reading())
+
+    def _publish_ev_info(self) -> None:
+        info = self.runner.ev_info()
+        if info is not None and info != self._ev_info:
+            self.impl["ev_manager"].publish("ev_info", info)
+        self._ev_info = info
