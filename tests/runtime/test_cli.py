@@ -126,3 +126,12 @@ def test_check_suggests_the_names_meant_by_three_common_typos(tmp_path: Path) ->
     result = pycharge("check", str(path))
     assert "module 'connector': connections.bsp[0]: module id 'tarragon_bps' is not in " \
            "active_modules (did you mean 'tarragon_bsp'?)" in result.stderr
+
+
+def test_the_cli_loads_no_simulation_until_a_command_needs_it() -> None:
+    """Start-up on the board's single core: ``pycharge run`` on the charger never needs it."""
+    code = ("import sys, pycharge.cli.main\n"
+            "print(sorted(m for m in sys.modules if m.startswith('pycharge.simulation')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

@@ -25,10 +25,8 @@ from typing import Any, TextIO
 
 from pycharge.cli import loading
 from pycharge.cli.run import Stack
-from pycharge.modules.API.session_info import state_after
 from pycharge.runtime.mqtt import MqttConnection
 from pycharge.runtime.usererror import UserError
-from pycharge.simulation.car_script import ScriptError, parse
 
 NAME = "sim"
 HELP = "watch a charging session on the simulated board (no hardware, no broker needed)"
@@ -80,6 +78,11 @@ def setup_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.log_level == "info":  # the default: the stack's info logs would bury the demo
         logging.getLogger().setLevel(logging.WARNING)
+    # Imported here, not at the top: every ``pycharge`` command builds this command's parser,
+    # and the charger's own ``pycharge run`` should not load the simulation (start-up on the
+    # board's single core).
+    from pycharge.simulation.car_script import ScriptError, parse
+
     if args.script is not None:
         try:
             parse(args.script)
@@ -245,6 +248,8 @@ class Demo:
         """Print the session events that arrived, and a status line once a second."""
         with self._changed:
             new, self._shown = self.events[self._shown:], len(self.events)
+        from pycharge.modules.API.session_info import state_after
+
         for at, event in new:
             self.state = state_after(event, self.state)
             if event["event"] == "SessionStarted":
