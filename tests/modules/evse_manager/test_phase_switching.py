@@ -175,6 +175,18 @@ def test_outside_charging_the_board_is_told_only_with_the_relays_open() -> None:
     assert switches(rig.board.take()) == [(SWITCH, True)]
 
 
+def test_a_failing_phase_command_outside_charging_keeps_the_phases_and_tries_again() -> None:
+    rig, switched = rig_with_phases()
+    assert request(rig, 1) == 1
+    rig.board.take()
+    rig.board.answer("HandlerException: boom")
+    assert switched == [] and rig.own.types() == set() and rig.state == S.Idle
+    assert request(rig, 1) == 1
+    assert switches(rig.board.take()) == [(SWITCH, False)], "asked again"
+    rig.board.answer(None)
+    assert switched == [1]
+
+
 def test_a_board_that_cannot_switch_keeps_its_phases_and_says_so_once(
         caplog: pytest.LogCaptureFixture) -> None:
     rig, _ = charging()

@@ -16,7 +16,8 @@ A fault in the sequence (the relays not confirmed open ``OPEN_CONFIRM_S`` after 
 should have ended, or the board's command failing) takes the permission back again and raises
 ``evse_manager/Internal`` (High): the charger stops with the PWM off and stays inoperative until
 the car is unplugged. In any other state the board is told at once, but only while the relays
-are confirmed open (the board applies a phase count at its next close in any case).
+are confirmed open (the board applies a phase count at its next close in any case); if it fails
+there, nothing was interrupted: the phases in use stay and the next request tries again.
 """
 
 from __future__ import annotations
@@ -134,7 +135,10 @@ class PhaseSwitching:
         self._sent = None
         if error is not None:
             self.target = None
-            self._fail(f"switching phases: the board did not take {phases} phase(s): {error}")
+            if charger.state == S.SwitchPhases:
+                self._fail(f"switching phases: the board did not take {phases} phase(s): {error}")
+            else:  # nothing was interrupted: the phases in use stay, the next request tries again
+                charger.log.warning("the board did not take %d phase(s): %s", phases, error)
             charger.settle()
             return
         self.on_switched(phases)
