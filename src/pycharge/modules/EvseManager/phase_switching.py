@@ -55,7 +55,8 @@ class PhaseSwitching:
         self.target: int | None = None  # the phase count being switched to
         self._sent: int | None = None  # sent to the board, answer outstanding
         self._since = 0.0
-        self._refused: int | None = None
+        self._refused: int | None = None  # not supported by the board (logged)
+        self._deferred: int | None = None  # refused for now: the relays may be closed (logged)
 
     def enforce(self, max_phases: int | None, active: int, supported: bool) -> int:
         """An enforced ``ac_max_phase_count``: switch if it differs from the ``active`` count.
@@ -92,9 +93,12 @@ class PhaseSwitching:
             self.target = phases  # the latest wish counts; sent once the relays are open
             return True
         if not charger.contactor_open or self._sent is not None:
-            charger.log.warning("%d phase(s) requested while the relays are not confirmed "
-                                "open: not now", phases)
+            if phases != self._deferred:
+                self._deferred = phases  # say it once, not on every repetition
+                charger.log.warning("%d phase(s) requested while the relays are not confirmed "
+                                    "open: not now", phases)
             return False
+        self._deferred = None
         self.target = phases
         self._send(phases)
         return True
@@ -142,7 +146,7 @@ class PhaseSwitching:
             charger.settle()
             return
         self.on_switched(phases)
-        if self.target != phases and charger.state == S.SwitchPhases:
+        if self.target not in (None, phases) and charger.state == S.SwitchPhases:
             return  # asked for another count meanwhile: the next pass sends it
         self.target = None
         if charger.state == S.SwitchPhases:
