@@ -56,10 +56,12 @@ def test_switching_to_one_phase_over_the_bus(charging: Stack) -> None:
     stack.wait(lambda: stack.var("connector", "evse", "limits")[-1]["nr_of_phases_available"]
                == 1, "one phase in the limits")
     stack.wait(lambda: len(stack.board_commands("pwm_on")) > pwm_before, "PWM back")
-    assert stack.events()[-2:] == ["SwitchingPhases", "PrepareCharging"]
+    stack.wait(lambda: stack.events()[-2:] == ["SwitchingPhases", "PrepareCharging"],
+               "PrepareCharging after the switch")
     stack.board("set_cp", "C")
     stack.wait(lambda: board.relays, "relays closed again")
-    assert stack.events()[-1] == "ChargingStarted"
+    stack.wait(lambda: stack.events()[-3:] == ["SwitchingPhases", "PrepareCharging",
+                                               "ChargingStarted"], "ChargingStarted")
 
 
 def test_relays_that_never_open_stop_the_switch_with_an_error(charging: Stack) -> None:
