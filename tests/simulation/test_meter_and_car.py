@@ -77,3 +77,31 @@ def test_reading_is_a_valid_everest_powermeter_value() -> None:
     schema = definitions.interfaces["powermeter"].vars["powermeter"]
     assert definitions.check(reading, schema, "powermeter") == []
     assert reading["energy_Wh_import"]["total"] == pytest.approx(3 * 230 * 16)
+
+
+@pytest.mark.parametrize(("wiring", "relays", "currents"), [
+    ("none", (True, False), (16.0, 16.0, 16.0)),
+    ("serial", (True, False), (16.0, 0.0, 0.0)),
+    ("serial", (True, True), (16.0, 16.0, 16.0)),
+    ("serial", (False, True), (0.0, 0.0, 0.0)),  # N runs through relay 1
+    ("simultaneous", (True, True), (16.0, 16.0, 16.0)),
+    ("mutual", (True, False), (16.0, 16.0, 16.0)),
+    ("mutual", (False, True), (16.0, 0.0, 0.0)),
+])
+def test_the_phases_reach_the_car_as_the_relays_are_wired(
+        clock: ManualClock, wiring: str, relays: tuple[bool, bool],
+        currents: tuple[float, float, float]) -> None:
+    board = Board(clock, phase_wiring=wiring)
+    hal = SimHal(board)
+    Evse(hal).drive(26.67)
+    board.set_car_state("C")
+    for number, on in zip((1, 2), relays, strict=True):
+        hal.gpio_output(f"RELAY_{number}_ENABLE").write(on)
+    clock.now += 0.02
+    board.advance()
+    assert board.meter.currents_a == pytest.approx(currents, abs=0.01)
+
+
+def test_an_unknown_phase_wiring_is_refused(clock: ManualClock) -> None:
+    with pytest.raises(ValueError, match="phase wiring must be one of none, serial"):
+        Board(clock, phase_wiring="parallel")

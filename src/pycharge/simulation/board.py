@@ -27,6 +27,7 @@ from pycharge.simulation.proximity import Proximity
 from pycharge.simulation.rcm import ResidualCurrentMonitor
 from pycharge.simulation.relays import CONTACT_DELAY_S, Relay
 
+PHASE_WIRINGS = ("none", "serial", "simultaneous", "mutual")
 FAULTS = ("diode_short", "cp_short", "rcm_trip", "relay1_welded", "relay1_stuck",
           "relay2_welded", "relay2_stuck", "pp_short", "lock_jammed", "car_overdraw", "cable_cut",
           "pp_open", "lock_forced_open", "lock_forced_closed", "lock_capacitor_dead")
@@ -39,8 +40,12 @@ class Board:
                  lock: LockElectrics | None = None, contact_delay_s: float = CONTACT_DELAY_S,
                  cable_ohm: float = 220.0, max_current_a: float = 16.0, three_phases: bool = True,
                  nominal_voltage_v: float = 230.0, rcm_input: int = 2, noise_counts: float = 0.0,
-                 seed: int = 0) -> None:
+                 seed: int = 0, phase_wiring: str = "none") -> None:
+        if phase_wiring not in PHASE_WIRINGS:
+            raise ValueError(f"phase wiring must be one of {', '.join(PHASE_WIRINGS)}, "
+                             f"not {phase_wiring!r}")
         self.clock = clock
+        self.phase_wiring = phase_wiring
         self.log = EventLog()
         self._lock = threading.RLock()
         now = clock.monotonic()
@@ -109,14 +114,26 @@ class Board:
             for detector in self.detectors.values():
                 detector.observe(levels)
         self._note(now, "cp", "output", self.cp_output())
-        currents = self.car.currents(self.cp_duty_percent(),
-                                     self.relays[1].contact and not self.cable_cut)
+        supplied = (False, False, False) if self.cable_cut else self.supplied_phases()
+        currents = self.car.currents(self.cp_duty_percent(), supplied)
         self.meter.set_currents(now, currents)
         self._note(now, "meter", "current_A", currents)
         for number in INPUTS:
             self._note(now, f"DIGITAL_IN_{number}", "level", self._digital_input(number))
         self._note(now, "lock", "state", self.plug_lock.state(now))
         self._note(now, "rcm", "tripped", self.rcm.tripped)
+
+    def supplied_phases(self) -> tuple[bool, bool, bool]:
+        """L1..L3 switched through to the car by the relays, per installation wiring (the
+        driver's ``switch_3ph1ph_wiring``): ``none`` relay 1 switches N and L1-L3; ``serial``
+        and ``simultaneous`` relay 1 N+L1, relay 2 L2+L3; ``mutual`` relay 1 is the 3-phase
+        contactor, relay 2 the 1-phase one (N+L1)."""
+        one, two = self.relays[1].contact, self.relays[2].contact
+        if self.phase_wiring == "none":
+            return (one, one, one)
+        if self.phase_wiring == "mutual":
+            return (one or two, one, one)
+        return (one, one and two, one and two)
 
     def _cp_pwm_ratio(self) -> float | None:
         pwm = self.pwm_state[res.CP_PWM]

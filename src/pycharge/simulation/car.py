@@ -43,10 +43,13 @@ class Car:
         """The EV's resistor behind its diode; None when unplugged or shorting CP (E)."""
         return EV_LOAD_OHM.get(self.state)
 
-    def currents(self, duty_percent: float | None, supplied: bool) -> tuple[float, float, float]:
-        """Current per phase L1..L3."""
-        if not supplied or self.state not in ("C", "D"):
+    def currents(self, duty_percent: float | None, supplied: tuple[bool, bool, bool]
+                 ) -> tuple[float, float, float]:
+        """Current per phase L1..L3: on each phase both the car and the supply have."""
+        if self.state not in ("C", "D"):
             return (0.0, 0.0, 0.0)
         allowed = signalled_current(duty_percent)
         amps = allowed * OVERDRAW_FACTOR if self.overdraw else min(self.requested_a, allowed)
-        return (amps, amps if self.phases == 3 else 0.0, amps if self.phases == 3 else 0.0)
+        used = (True, self.phases == 3, self.phases == 3)
+        return (amps if supplied[0] else 0.0, amps if supplied[1] and used[1] else 0.0,
+                amps if supplied[2] and used[2] else 0.0)

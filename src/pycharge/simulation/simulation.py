@@ -4,7 +4,8 @@ The car simulator is added to the configuration unless it already has one (then 
 settings are used); its connector id is the first EvseManager's. Its simulated meter is
 connected as ``powermeter_grid_side`` to every EvseManager that has none, so sessions report
 energy. CbSystem modules run the system's programs (rauc, reboot, timedatectl) simulated and keep
-their files in a temporary folder instead of /srv and /var/lib.
+their files in a temporary folder instead of /srv and /var/lib. The board's relays are wired to
+the supply as the board driver's ``switch_3ph1ph_wiring`` says.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pycharge.simulation.board import Board
 from pycharge.simulation.hal import SimHal
 
 CAR_MODULE = "CarSimulator"
+BOARD_DRIVER = "CbTarragonDriver"
 CAR_MODULE_ID = "car_simulator"
 METER_IMPL = "powermeter"
 METER_REQUIREMENT = "powermeter_grid_side"
@@ -73,6 +75,13 @@ def simulate_system(config: Config) -> None:
                 module.config[key] = str(folder)
 
 
+def phase_wiring(config: Config) -> str:
+    """The board's relays are wired to the supply as the first board driver says."""
+    drivers = sorted((m for m in config.modules.values() if m.name == BOARD_DRIVER),
+                     key=lambda m: m.id)
+    return str(drivers[0].config.get("switch_3ph1ph_wiring", "none")) if drivers else "none"
+
+
 def prepare(config: Config, catalog: ModuleCatalog) -> tuple[ModuleConfig, bool]:
     """Adapt ``config`` to the simulated board; return the car module and whether it is new."""
     car, new = simulated_car(config, catalog)
@@ -100,7 +109,7 @@ class Simulation:
                       three_phases=bool(settings["three_phases"]),
                       nominal_voltage_v=float(settings["ac_nominal_voltage"]),
                       noise_counts=float(settings["adc_noise_counts"]),
-                      seed=int(settings["noise_seed"]))
+                      seed=int(settings["noise_seed"]), phase_wiring=phase_wiring(config))
         return cls(clock, board, [car] if new else [])
 
     def close(self) -> None:

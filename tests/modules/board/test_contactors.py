@@ -212,3 +212,58 @@ def test_forbidding_power_opens_at_once_and_cancels_the_permission() -> None:
     assert not board.relays[1].coil
     control.step(clock.now + MIN_CLOSE_INTERVAL_S, None)
     assert not board.relays[1].coil  # closing again needs a new allow_power_on(true)
+
+
+def coil_changes(board) -> list[tuple[str, bool]]:
+    return [(e.subject, e.value) for e in board.log.events(change="coil")]
+
+
+@pytest.mark.parametrize(("closed_on", "requested"), [(3, 1), (1, 3)])
+def test_a_phase_request_while_closed_never_switches_a_relay(closed_on: int,
+                                                             requested: int) -> None:
+    """ac_switch_three_phases_while_charging under load: the phase relay (relay 2 in serial
+    wiring) keeps its coil until the contactor opens; the next close uses the new count."""
+    clock, board, contactors = build(Wiring.SERIAL)
+    control = power(clock, contactors)
+    control.set_phases(closed_on)
+    control.request(True, clock.now)
+    control.step(clock.now, None)
+    before = coil_changes(board)
+    assert board.relays[2].coil == (closed_on == 3)
+    control.set_phases(requested)
+    control.step(clock.now + STEP, None)
+    assert coil_changes(board) == before, "a relay was switched under load"
+    control.request(False, clock.now)
+    clock.advance(MIN_CLOSE_INTERVAL_S)
+    control.request(True, clock.now)
+    control.step(clock.now, None)
+    assert (board.relays[1].coil, board.relays[2].coil) == (True, requested == 3)
+
+
+def test_a_phase_request_moves_a_pending_close_to_the_new_relays_interval() -> None:
+    """Mutual wiring: relay 1 for three phases, relay 2 for one. A close pending for three
+    phases that becomes one-phase must wait for relay 2's own 10 s since its last close."""
+    clock, board, contactors = build(Wiring.MUTUAL)
+    control = power(clock, contactors)
+    control.request(True, clock.now)  # three phases: relay 1
+    control.step(clock.now, None)
+    start = clock.now
+    control.request(False, clock.now)
+    clock.now = start + 5.0
+    control.set_phases(1)
+    control.request(True, clock.now)  # relay 2, never closed before: at once
+    control.step(clock.now, None)
+    assert board.relays[2].coil
+    control.request(False, clock.now)
+    control.set_phases(3)
+    clock.now = start + 7.0
+    control.request(True, clock.now)
+    assert control.close_at == pytest.approx(start + MIN_CLOSE_INTERVAL_S)  # relay 1's
+    control.set_phases(1)
+    assert control.close_at == pytest.approx(start + 5.0 + MIN_CLOSE_INTERVAL_S)  # relay 2's
+    clock.now = start + MIN_CLOSE_INTERVAL_S
+    control.step(clock.now, None)
+    assert not board.relays[2].coil and not board.relays[1].coil
+    clock.now = start + 5.0 + MIN_CLOSE_INTERVAL_S
+    control.step(clock.now, None)
+    assert board.relays[2].coil and not board.relays[1].coil

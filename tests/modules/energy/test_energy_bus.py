@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,28 @@ def test_limits_stop_when_requests_stop_on_the_monotonic_clock(
     wait_until(lambda: manager._received_at > received, what="a fresh request")
     manager.submit(manager.update)
     wait_for_limit(stack, 16.0)
+
+
+def test_the_energy_manager_switches_an_evse_to_one_phase_and_back(tmp_path: Path,
+                                                                   mosquitto: Mosquitto,
+                                                                   probe: Probe) -> None:
+    """switch_3ph1ph_while_charging_mode Both: a power limit too low for 6 A on three phases
+    gives one phase, a high one three again (no time hysteresis here)."""
+    config = copy.deepcopy(CONFIG)
+    config["active_modules"]["evse"]["config_module"] = {"min_phase_count": 1}
+    config["active_modules"]["em"]["config_module"] = {
+        "switch_3ph1ph_while_charging_mode": "Both", "switch_3ph1ph_time_hysteresis_s": 0}
+    with running(write_config(tmp_path, config), mosquitto.address, [DOUBLES]) as stack:
+        def phases() -> int | None:
+            enforced = stack.host("evse").module.enforced
+            return enforced[-1]["limits_root_side"]["ac_max_phase_count"]["value"] \
+                if enforced else None
+
+        call(stack, probe, "grid", "external_limits", "set_external_limits",
+             value=api_limit(3000, "W"))
+        wait_until(lambda: phases() == 1, 10, "one phase at 3000 W")
+        assert last_limit(stack)["value"] == pytest.approx(3000 / 230, abs=0.01)
+        call(stack, probe, "grid", "external_limits", "set_external_limits",
+             value=api_limit(11000, "W"))
+        wait_until(lambda: phases() == 3, 10, "three phases at 11000 W")
+        assert last_limit(stack)["value"] == pytest.approx(11000 / 690, abs=0.01)

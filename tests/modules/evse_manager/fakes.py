@@ -33,6 +33,7 @@ class RecordingBoard:
 
     def __init__(self) -> None:
         self.commands: list[tuple[Any, ...]] = []
+        self.unanswered: list[Any] = []
 
     def enable(self, value: bool) -> None:
         self.commands.append(("enable", value))
@@ -48,6 +49,15 @@ class RecordingBoard:
 
     def allow_power_on(self, value: bool, reason: str) -> None:
         self.commands.append(("allow_power_on", value))
+
+    def switch_three_phases(self, value: bool, done: Any) -> None:
+        """``phase_switching.PhaseBoard``: recorded; the test answers through ``answer``."""
+        self.commands.append(("switch_three_phases", value))
+        self.unanswered.append(done)
+
+    def answer(self, error: str | None = None) -> None:
+        """The board's answer to the oldest outstanding phase switch."""
+        self.unanswered.pop(0)(error)
 
     def lock(self) -> None:
         self.commands.append(("lock",))

@@ -81,10 +81,12 @@ class BoardSupport(Implementation):
             self.module.log.warning("allow_power_on(true, %s) refused: %s", value["reason"], refused)
 
     def ac_switch_three_phases_while_charging(self, value: bool) -> None:
-        """Only recorded: the phase count applies to the next close (chargebyte does the same)."""
+        """The phase count of the next close (chargebyte does the same); a closed contactor is
+        never switched by it."""
         if self.module.forced_one_phase and value:
             self.module.log.warning("three phases requested, but the grid has one phase")
-        self.module.power.phases = 3 if value and not self.module.forced_one_phase else 1
+        phases = 3 if value and not self.module.forced_one_phase else 1
+        self.module.power.set_phases(phases)
 
     def ac_set_overcurrent_limit_A(self, value: float) -> None:
         """The board has no fast over-current trip."""

@@ -47,6 +47,21 @@ class PowerControl:
                                  self.close_at - now)
             return None
 
+    def set_phases(self, phases: int) -> None:
+        """The phase count of the next close. Never switches a relay: while the contactor is
+        closed the new count waits for the next close, so the phase relay is never flipped
+        under load; a pending close waits for the minimum close interval of the new relays."""
+        with self.contactors.lock:
+            if phases == self.phases:
+                return
+            self.phases = phases
+            if self.contactors.closed:
+                self.log.warning("%d phase(s) requested while the relays are closed: nothing "
+                                 "switched now, the next close uses them", phases)
+            elif self.close_at is not None:
+                self.close_at = max(self.close_at, self.contactors.ready_to_close_at(phases))
+            self.log.info("%d phase(s) from the next close on", phases)
+
     def step(self, now: float, forbidden_by: str | None) -> bool:
         """One sample: open if forbidden, close if due. Returns True if the relays were opened."""
         with self.contactors.lock:

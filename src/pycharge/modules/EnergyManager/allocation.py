@@ -16,6 +16,7 @@ An EVSE with no limit at all on its path gets 0 A: a missing limit never means "
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,12 +78,17 @@ class _Evse:
     path: tuple[Node, ...]
     watts_per_amp: float
     minimum: float
+    phases: Limit | None  # what the EVSE is told as ac_max_phase_count
     granted: float = 0.0
     active: bool = True
 
 
-def _phases(path: tuple[Node, ...]) -> tuple[int, Limit | None]:
+def _phases(path: tuple[Node, ...], decided: Mapping[str, Limit] | None = None
+            ) -> tuple[int, Limit | None]:
     """Phases the EVSE uses (3 unless it says otherwise) and the phase limit on its path."""
+    if decided is not None and path[-1].uuid in decided:
+        choice = decided[path[-1].uuid]
+        return int(choice.value), choice
     limit = None
     for node in path:
         if node.limits.max_phases is not None and node.limits.max_phases.value >= 1:
@@ -91,15 +97,17 @@ def _phases(path: tuple[Node, ...]) -> tuple[int, Limit | None]:
     return (min(phases, int(limit.value)) if limit else phases), limit
 
 
-def allocate(root: Node, settings: Settings) -> list[Grant]:
-    """Share the tree's import budget among its EVSEs."""
+def allocate(root: Node, settings: Settings, decided: Mapping[str, Limit] | None = None
+             ) -> list[Grant]:
+    """Share the tree's import budget among its EVSEs; ``decided``: the phase count chosen for
+    an EVSE (see ``phases``), else the phases it uses within the phase limits of its path."""
     paths = list(root.evse_paths())
     budget = _Budget(paths)
     evses = []
     for path in paths:
-        phases, _ = _phases(path)
+        phases, limit = _phases(path, decided)
         minimum = max((n.limits.min_current.value for n in path if n.limits.min_current), default=0.0)
-        evses.append(_Evse(path, settings.nominal_ac_voltage * phases, max(0.0, minimum)))
+        evses.append(_Evse(path, settings.nominal_ac_voltage * phases, max(0.0, minimum), limit))
     for evse in evses:
         if evse.minimum > 0:
             room, _ = budget.headroom(evse.path, evse.watts_per_amp)
@@ -138,7 +146,7 @@ def _grant(evse: _Evse, budget: _Budget, settings: Settings) -> Grant:
         return Grant(evse.path[-1].uuid, 0.0, f"{settings.source}/no_limit", None, None)
     current = round(evse.granted, 3)
     has_power_limit = any(n.limits.max_power is not None for n in evse.path)
-    return Grant(evse.path[-1].uuid, current, source or settings.source, _phases(evse.path)[1],
+    return Grant(evse.path[-1].uuid, current, source or settings.source, evse.phases,
                  round(current * evse.watts_per_amp, 1) if has_power_limit else None)
 
 

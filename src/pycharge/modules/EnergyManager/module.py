@@ -6,6 +6,9 @@ among the EVSEs (see ``allocation``) and sends each EVSE its limits through the 
 ``valid_for`` = 10 x ``update_interval``. An EVSE must fall back to 0 A once that time has passed
 on its monotonic clock without a new update, so limits never outlive the EnergyManager.
 
+With ``switch_3ph1ph_while_charging_mode`` other than Never it also decides, per EVSE, whether
+it charges on one phase or three (see ``phases``) and tells it with ``ac_max_phase_count``.
+
 A request older than ``valid_for`` (on our monotonic ``self.clock``) is not trusted: every EVSE
 in it gets 0 A until a fresh one arrives.
 """
@@ -17,6 +20,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from pycharge.modules.EnergyManager.allocation import Settings, allocate, enforced_limits, nothing
+from pycharge.modules.EnergyManager.phases import PhaseDecider, PhaseSettings
 from pycharge.modules.EnergyManager.tree import read_tree
 from pycharge.runtime.clock import rfc3339, utc_now
 from pycharge.runtime.module import Module
@@ -40,6 +44,12 @@ class EnergyManager(Module):
             slice_ampere = DEFAULT_SLICE
         self.interval = interval
         self.settings = Settings(voltage, slice_ampere, 10 * interval, self.id)
+        self.phases = PhaseDecider(PhaseSettings(
+            self.config["switch_3ph1ph_while_charging_mode"],
+            self.config["switch_3ph1ph_max_nr_of_switches_per_session"],
+            self.config["switch_3ph1ph_switch_limit_stickyness"],
+            self.config["switch_3ph1ph_power_hysteresis_W"],
+            self.config["switch_3ph1ph_time_hysteresis_s"]), voltage, self.id)
         self._request: dict[str, Any] | None = None
         self._received_at = 0.0
         self._stale = False
@@ -72,11 +82,12 @@ class EnergyManager(Module):
             if self._stale:
                 self.log.info("energy flow requests arrive again")
             self._stale = False
-            grants = allocate(tree, self.settings)
+            grants = allocate(tree, self.settings, self.phases.decide(tree, self.clock.monotonic()))
         timestamp = rfc3339()
         for grant in grants:
             level = logging.INFO if self.config["debug"] else logging.DEBUG
-            self.log.log(level, "%s: %.2f A (%s)", grant.uuid, grant.amps, grant.source)
+            self.log.log(level, "%s: %.2f A (%s)%s", grant.uuid, grant.amps, grant.source,
+                         f", {grant.phases.value:.0f} phase(s)" if grant.phases else "")
             self._trunk.call_async("enforce_limits", value=enforced_limits(
                 grant, self.settings, timestamp)).add_done_callback(
                 lambda future, uuid=grant.uuid: self._delivered(uuid, future))

@@ -63,6 +63,7 @@ class NodeLimits:
     min_current: Limit | None = None
     max_power: Limit | None = None
     max_phases: Limit | None = None
+    min_phases: Limit | None = None
     active_phases: int | None = None
 
 
@@ -82,6 +83,7 @@ def step_limits(step: dict[str, Any]) -> NodeLimits:
         min_current=higher(_limit(root.get("ac_min_current_A")), _limit(leaves.get("ac_min_current_A"))),
         max_power=lower(_limit(root.get("total_power_W")), leaves_power),
         max_phases=lower(_limit(root.get("ac_max_phase_count")), _limit(leaves.get("ac_max_phase_count"))),
+        min_phases=higher(_limit(root.get("ac_min_phase_count")), _limit(leaves.get("ac_min_phase_count"))),
         active_phases=root.get("ac_number_of_active_phases"),
     )
 
@@ -108,6 +110,7 @@ class Node:
     node_type: str
     limits: NodeLimits
     children: list[Node] = field(default_factory=list)
+    evse_state: str | None = None  # energy#/EvseState, sent by EVSEs
 
     def evse_paths(self, above: tuple[Node, ...] = ()) -> Iterator[tuple[Node, ...]]:
         """For every EVSE below (or at) this node: the nodes from the root down to it."""
@@ -125,4 +128,5 @@ def read_tree(request: dict[str, Any], now: datetime, nothing_source: str) -> No
     setpoint_step = active_step(request["schedule_setpoints"], now)
     limits = with_setpoint(limits, setpoint_step and setpoint_step.get("setpoint"))
     return Node(request["uuid"], request["node_type"], limits,
-                [read_tree(child, now, nothing_source) for child in request["children"]])
+                [read_tree(child, now, nothing_source) for child in request["children"]],
+                request.get("evse_state"))

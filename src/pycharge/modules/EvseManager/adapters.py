@@ -53,6 +53,17 @@ class BusBoard:
     def allow_power_on(self, value: bool, reason: str) -> None:
         self._send(self._bsp, "allow_power_on", value={"allow_power_on": value, "reason": reason})
 
+    def switch_three_phases(self, value: bool, done: Callable[[str | None], None]) -> None:
+        """``ac_switch_three_phases_while_charging``; ``done`` gets None or why it failed."""
+        cmd = "ac_switch_three_phases_while_charging"
+
+        def answered(future: Future) -> None:
+            error = future.exception()
+            if error is not None:
+                self._log.error("%s.%s failed: %s", self._bsp.module_id, cmd, error)
+            done(None if error is None else str(error))
+        self._bsp.call_async(cmd, value=value).add_done_callback(answered)
+
     def set_overcurrent_limit(self, ampere: float) -> None:
         """Tell the board's fast over-current trip the limit, only when it changed."""
         if ampere != self._overcurrent_limit:

@@ -40,6 +40,7 @@ class EvseState(str, Enum):
     StoppingCharging = "StoppingCharging"
     Finished = "Finished"
     T_step_EF = "T_step_EF"
+    SwitchPhases = "SwitchPhases"
 
 
 S = EvseState
@@ -49,7 +50,8 @@ T_STEP_EF_S = 4.0  # state F of the wake-up
 X1_AFTER_T_STEP_EF_S = 0.75
 STOPPING_TIMEOUT_S = 20.0  # relays still reported on: force them off again
 MAX_PASSES = 10
-FAST_STATES = frozenset({S.PrepareCharging, S.T_step_EF, S.Charging, S.StoppingCharging})
+FAST_STATES = frozenset({S.PrepareCharging, S.T_step_EF, S.Charging, S.StoppingCharging,
+                         S.SwitchPhases})
 
 # CP event -> (flag, value), whatever the state (a car that went to E requests no power, even
 # if an error took the charger out of Charging before the CP event arrived)
@@ -108,6 +110,7 @@ class Charger:
         self._stop_forced = False
         self._last_pause_reasons: list[str] | None = None
         self._pending_stop: MeterCall | None = None
+        self.phase_switch: Any = None  # a phase_switching.PhaseSwitching: it enters SwitchPhases
         self._handlers: dict[EvseState, Callable[[bool], None]] = {
             S.Disabled: self._disabled, S.Idle: self._idle,
             S.WaitingForAuthentication: self._waiting_for_authentication,
@@ -115,6 +118,7 @@ class Charger:
             S.Charging: self._charging, S.ChargingPausedEV: self._charging_paused_ev,
             S.ChargingPausedEVSE: self._charging_paused_evse,
             S.StoppingCharging: self._stopping_charging, S.Finished: self._finished,
+            S.SwitchPhases: lambda entering: self.phase_switch.handle(entering),  # noqa: PLW0108
         }
 
     # -- driving the machine ---------------------------------------------------------------------

@@ -109,7 +109,6 @@ class EnergyGrid(Implementation):
     """energy: the EnergyManager's limits for this EVSE (the leaf of the energy tree)."""
 
     module: EvseManager
-    _phases_refused: int | None = None
 
     def enforce_limits(self, value: dict[str, Any]) -> None:
         module = self.module
@@ -117,12 +116,10 @@ class EnergyGrid(Implementation):
             return
         module.impl["evse"].publish("enforced_limits", value)
         root = value.get("limits_root_side") or {}
-        phases = root.get("ac_max_phase_count", {}).get("value")
-        if phases is not None and phases not in (module.active_phases, self._phases_refused):
-            self._phases_refused = phases  # say it once, not every second
-            module.log.warning("the energy manager asks for %s phase(s), but switching phases "
-                               "is not implemented; staying with %s", phases, module.active_phases)
-        limit = limit_from_enforced(root, module.config["ac_nominal_voltage"], module.active_phases)
+        supported = bool(module.caps and module.caps["supports_changing_phases_during_charging"])
+        phases = module.charger.phase_switch.enforce(
+            root.get("ac_max_phase_count", {}).get("value"), module.active_phases, supported)
+        limit = limit_from_enforced(root, module.config["ac_nominal_voltage"], phases)
         # Discharging is impossible with PWM charging: a negative limit offers 0 A.
         module.budget.set_max_current(max(limit, 0.0), value["valid_for"])
         module.settle()

@@ -19,10 +19,11 @@ ENERGY_STATE = {
     "Disabled": "Disabled", "Idle": "Unplugged", "WaitingForAuthentication": "WaitForAuth",
     "PrepareCharging": "PrepareCharging", "T_step_EF": "PrepareCharging", "Charging": "Charging",
     "ChargingPausedEV": "PausedEV", "ChargingPausedEVSE": "PausedEVSE",
-    "StoppingCharging": "Finished", "Finished": "Finished",
+    "StoppingCharging": "Finished", "Finished": "Finished", "SwitchPhases": "Charging",
 }
 NEEDS_ENERGY = frozenset({"WaitingForAuthentication", "PrepareCharging", "T_step_EF", "Charging",
-                          "ChargingPausedEV", "ChargingPausedEVSE", "StoppingCharging"})
+                          "ChargingPausedEV", "ChargingPausedEVSE", "StoppingCharging",
+                          "SwitchPhases"})
 
 
 def _hour_start() -> str:

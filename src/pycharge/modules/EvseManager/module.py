@@ -20,6 +20,7 @@ from pycharge.modules.EvseManager.energy import energy_flow_request
 from pycharge.modules.EvseManager.error_handling import ErrorHandling
 from pycharge.modules.EvseManager.iec61851 import IecStateMachine
 from pycharge.modules.EvseManager.overcurrent import SoftOverCurrent
+from pycharge.modules.EvseManager.phase_switching import PhaseSwitchConfig, PhaseSwitching
 from pycharge.modules.EvseManager.power_budget import PowerBudget, pp_ampacity_to_ampere
 from pycharge.modules.EvseManager.session import Session
 from pycharge.modules.EvseManager.session_store import RECORD_PERIOD_S, SessionStore
@@ -78,6 +79,10 @@ class EvseManager(Module):
                                ChargerConfig(cfg["state_F_after_fault_ms"], cfg["raise_mrec9"],
                                              cfg["disable_authentication"]), self.log)
         self.charger.on_state = self._state_changed
+        self.charger.phase_switch = PhaseSwitching(
+            self.charger, self.board, PhaseSwitchConfig(cfg["switch_3ph1ph_delay_s"],
+                                                         cfg["switch_3ph1ph_cp_state"] == "F"),
+            lambda phases: self._publish_limits(phases=phases))
         self._subscribe()
 
     def _subscribe(self) -> None:

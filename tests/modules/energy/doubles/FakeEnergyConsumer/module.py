@@ -25,7 +25,9 @@ class FakeEnergyConsumer(Module):
     def publish_request(self) -> None:
         limits = {"ac_max_current_A": {"value": self.config["max_current_A"], "source": "bsp_caps"},
                   "ac_min_current_A": {"value": self.config["min_current_A"], "source": "bsp_caps"},
-                  "ac_max_phase_count": {"value": 3, "source": "bsp_caps"}}
+                  "ac_max_phase_count": {"value": 3, "source": "bsp_caps"},
+                  "ac_min_phase_count": {"value": self.config["min_phase_count"],
+                                         "source": "bsp_caps"}}
         step = {"timestamp": rfc3339(), "limits_to_root": limits, "limits_to_leaves": {}}
         self.impl["energy_grid"].publish("energy_flow_request", {
             "uuid": self.id, "node_type": "Evse", "children": [], "evse_state": "Charging",

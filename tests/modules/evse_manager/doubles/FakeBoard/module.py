@@ -2,8 +2,9 @@
 
 Like the real driver it publishes its capabilities in ``ready``, re-publishes the CP state
 after ``enable(true)``, closes its "relays" only on ``allow_power_on`` in state C and opens them
-itself when the car leaves C. The test drives it with :meth:`FakeBoard.set_cp` and
-:meth:`FakeBoard.set_error` through ``submit`` (they run on the module thread).
+itself when the car leaves C. The test drives it with :meth:`FakeBoard.set_cp`,
+:meth:`FakeBoard.set_error`, :meth:`FakeBoard.can_switch_phases` and :meth:`FakeBoard.weld`
+through ``submit`` (they run on the module thread).
 """
 
 from typing import Any, ClassVar
@@ -42,7 +43,7 @@ class BoardSupport(Implementation):
         self.module.switch(value["allow_power_on"] and self.module.cp == "C")
 
     def ac_switch_three_phases_while_charging(self, value: bool) -> None:
-        pass
+        self.module.phases = 3 if value else 1
 
     def ac_set_overcurrent_limit_A(self, value: float) -> None:
         pass
@@ -57,6 +58,8 @@ class FakeBoard(Module):
         self.cp = "A"
         self.duty = 100.0
         self.relays = False
+        self.phases = 3
+        self.welded = False  # the relays never open
 
     def ready(self) -> None:
         self.impl["evse_board_support"].publish("capabilities", CAPABILITIES)
@@ -65,7 +68,7 @@ class FakeBoard(Module):
         self.impl["evse_board_support"].publish("event", {"event": self.cp})
 
     def switch(self, on: bool) -> None:
-        if on != self.relays:
+        if on != self.relays and not (self.welded and not on):
             self.relays = on
             self.impl["evse_board_support"].publish("event", {"event": "PowerOn" if on else "PowerOff"})
 
@@ -75,6 +78,15 @@ class FakeBoard(Module):
             self.switch(False)  # the board opens by itself when the car leaves C
         if self.enabled:
             self.publish_cp()
+
+    def can_switch_phases(self) -> None:
+        """Capabilities of a board with a phase relay (min 1, max 3 phases)."""
+        self.impl["evse_board_support"].publish("capabilities", {
+            **CAPABILITIES, "min_phase_count_import": 1, "min_phase_count_export": 1,
+            "supports_changing_phases_during_charging": True})
+
+    def weld(self) -> None:
+        self.welded = True
 
     def set_error(self, error_type: str, active: bool) -> None:
         implementation = self.impl["evse_board_support"]
