@@ -84,6 +84,7 @@ RDEPENDS:${PN} += "\
     python3-core \
     python3-datetime \
     python3-difflib \
+    python3-fcntl \
     python3-io \
     python3-json \
     python3-logging \
@@ -95,6 +96,7 @@ RDEPENDS:${PN} += "\
     python3-pyyaml \
     python3-sqlite3 \
     python3-threading \
+    python3-websockets \
 "
 RDEPENDS:${PN}-ptest += "\
     mosquitto \
