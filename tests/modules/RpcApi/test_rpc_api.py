@@ -7,7 +7,10 @@ pause/resume reach the EvseManager; notifications follow what the EvseManager pu
 
 from __future__ import annotations
 
+import importlib.resources
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -172,3 +175,22 @@ def test_a_client_must_say_hello_first(rig: Rig) -> None:
     with pytest.raises(ConnectionClosed):
         late.receive()
     assert rig.client.result("API.Hello")["api_version"] == "1.0.0"
+
+
+def test_websockets_is_imported_only_by_a_running_rpc_api_server() -> None:
+    """The board has one slow core: a stack loads websockets only when an RpcApi serves."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pycharge.cli import loading\n"
+        "for name in ('bsp-only.yaml', 'bsp-only-2026.yaml'):\n"
+        "    catalog, _definitions, config = loading.load(\n"
+        "        Path(sys.argv[1]) / name, [])\n"
+        "    for module in config.modules.values():\n"
+        "        catalog.load_class(module.name)\n"
+        "    print(name, 'websockets' in sys.modules, 'pycharge.modules.RpcApi.module' in "
+        "sys.modules)\n")
+    configs = Path(importlib.resources.files("pycharge.configs"))  # type: ignore[arg-type]
+    output = subprocess.run([sys.executable, "-c", script, str(configs)], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    assert output == ["bsp-only.yaml False False", "bsp-only-2026.yaml False True"]
