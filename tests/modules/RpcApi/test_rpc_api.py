@@ -142,6 +142,26 @@ def test_charging_allowed_pauses_and_resumes_and_enable_connector(rig: Rig) -> N
         "enable_source": "LocalAPI", "enable_state": "Disable", "enable_priority": 10}}
 
 
+def enforced_amps(rig: Rig, amps: float) -> bool:
+    return any((e["limits_root_side"].get("ac_max_current_A") or {}).get("value") == amps
+               for e in rig.evse.enforced[-1:])
+
+
+def test_charging_not_allowed_before_a_session_is_a_zero_limit_until_allowed(rig: Rig) -> None:
+    """The current asked for meanwhile is kept, and applied once charging is allowed again."""
+    assert rig.client.result("EVSE.SetChargingAllowed", evse_index=1,
+                             charging_allowed=False) == {"error": "NoError"}
+    wait_until(lambda: enforced_amps(rig, 0.0), 10, "0 A enforced")
+    assert rig.client.result("EVSE.GetStatus", evse_index=1)["status"][
+        "charging_allowed"] is False
+    assert rig.client.result("EVSE.SetACChargingCurrent", evse_index=1, max_current=12.0) == {
+        "error": "NoError"}
+    assert rig.client.result("EVSE.SetChargingAllowed", evse_index=1,
+                             charging_allowed=True) == {"error": "NoError"}
+    wait_until(lambda: enforced_amps(rig, 12.0), 10, "12 A enforced")
+    assert rig.calls("pause_charging") == [] and rig.calls("resume_charging") == []
+
+
 @pytest.mark.parametrize(("text", "code"), [
     ("{not json", -32700),
     ("[]", -32600),

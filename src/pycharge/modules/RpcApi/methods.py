@@ -96,17 +96,22 @@ class Methods:
         if allowed == view.charging_allowed:
             reply(NO_ERROR)
             return
-        view.charging_allowed = allowed
+
+        def done() -> None:  # kept only once it took effect
+            view.charging_allowed = allowed
+            reply(NO_ERROR)
+
+        def resume() -> None:
+            self._call(reply, view, None, "resume_charging", then=done, expect=True)
         if not allowed and view.state == "Charging":
-            self._call(reply, view, None, "pause_charging")
+            self._call(reply, view, None, "pause_charging", then=done, expect=True)
         elif not allowed:
             self._limit(reply, view, _limits({"ac_max_current_A": _value(0.0)},
-                                             {"ac_max_current_A": _value(0.0)}))
+                                             {"ac_max_current_A": _value(0.0)}), done)
         else:
             paused = view.state in ("ChargingPausedEVSE", "ChargingPausedEV")
-            then = (lambda: self._call(reply, view, None, "resume_charging")) if paused else None
             self._limit(reply, view, self._current_limits(view, self.api.wanted_current(view)),
-                        then)
+                        resume if paused else done)
 
     def set_ac_charging_current(self, params: dict[str, Any], reply: Reply) -> None:
         amps = jsonrpc.number(params, "max_current")
