@@ -25,6 +25,7 @@ DISTRIBUTIONS = {
     "python3-periphery": "python-periphery",
     "python3-pytest": "pytest",
     "python3-pyyaml": "PyYAML",
+    "python3-websockets": "websockets",
 }
 
 

@@ -26,7 +26,7 @@ GUEST_PYTHON = "3.11"
 # openssl: CbSystem's firmware tests sign and check images with the openssl command.
 PACKAGES = (
     "busybox-static", "python3", "python3-yaml", "python3-paho-mqtt", "python3-periphery",
-    "mosquitto", "python3-pytest", "python3-hypothesis", "openssl",
+    "mosquitto", "python3-pytest", "python3-hypothesis", "openssl", "python3-websockets",
 )
 # Marked installed in the private status file: busybox stands in for them, or they only matter
 # to dpkg's maintainer scripts, which never run here. Keeps the closure small (63 instead of 83).

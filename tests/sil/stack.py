@@ -56,18 +56,19 @@ class Sil:
     """A running stack on the simulated board, with the test's hands on the car and the API."""
 
     def __init__(self, sim: Simulation, probe: Probe, everest: str, external: str,
-                 database: Path) -> None:
+                 database: Path, bsp: str = BSP) -> None:
         self.sim = sim
         self.board = sim.board
         self.log: EventLog = sim.board.log
         self.probe = probe
         self.database = database
+        self.manager: Manager | None = None  # set once it runs
         self.session_event_topic = f"{everest}/modules/{EVSE}/impl/evse/var/session_event"
         self.api_prefix = f"{external}everest_api/{EVSE}/"
         self.errors_topic = f"{external}everest_api/errors/var/active_errors"
         self.carsim = f"{external}everest_external/nodered/{CONNECTOR_ID}/carsim/"
         self.car_enabled_topic = f"{everest}/modules/car_simulator/impl/main/var/enabled"
-        self.bsp_event_topic = f"{everest}/modules/{BSP}/impl/evse_board_support/var/event"
+        self.bsp_event_topic = f"{everest}/modules/{bsp}/impl/evse_board_support/var/event"
         for topic in (self.session_event_topic, self.car_enabled_topic, self.bsp_event_topic,
                       f"{external}everest_api/#"):
             probe.subscribe(topic)
@@ -227,7 +228,10 @@ def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None,
                       hal=sim.hal, extra_modules=sim.extra_modules)
     supervisor = threading.Thread(target=manager.run, kwargs={"period": 0.05}, daemon=True)
     try:
-        sil = Sil(sim, probe, everest, external, database)
+        bsp = next(module_id for module_id, module in config["active_modules"].items()
+                   if module["module"] == "CbTarragonDriver")
+        sil = Sil(sim, probe, everest, external, database, bsp)
+        sil.manager = manager
         manager.start(ready_timeout=15)
         supervisor.start()
         probe.wait_for(lambda _m: {"data": True} in probe.payloads(sil.car_enabled_topic))

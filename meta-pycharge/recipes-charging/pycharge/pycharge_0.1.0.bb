@@ -32,7 +32,7 @@ INITSCRIPT_PARAMS = "defaults 90 10"
 
 # Configurations shipped in /etc/pycharge (all of src/pycharge/configs, a test checks it);
 # config.yaml, a copy of PYCHARGE_DEFAULT_CONFIG, is the one the services run.
-PYCHARGE_CONFIGS = "bsp-only.yaml"
+PYCHARGE_CONFIGS = "bsp-only-2026.yaml bsp-only.yaml"
 PYCHARGE_DEFAULT_CONFIG ?= "bsp-only.yaml"
 # Test folders that need host tools (bitbake, kas, oelint-adv, qemu...) or parts of the
 # checkout that are not installed (bench/): not packaged.
@@ -84,6 +84,7 @@ RDEPENDS:${PN} += "\
     python3-core \
     python3-datetime \
     python3-difflib \
+    python3-fcntl \
     python3-io \
     python3-json \
     python3-logging \
@@ -95,6 +96,7 @@ RDEPENDS:${PN} += "\
     python3-pyyaml \
     python3-sqlite3 \
     python3-threading \
+    python3-websockets \
 "
 RDEPENDS:${PN}-ptest += "\
     mosquitto \
