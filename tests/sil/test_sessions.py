@@ -237,3 +237,20 @@ def test_limit_change_while_charging(sil: Sil) -> None:
     sil.wait_events("SessionFinished", since=mark)
     check_energy(sil, sil.events())
     check_sequencing(sil)
+
+
+def test_disabled_and_enabled_again_with_the_car_plugged_in(sil: Sil) -> None:
+    """The car stays in C through the disabled EVSE's F: enabling again starts a new session."""
+    first = sil.events(sil.plug_in_and_charge())[0]["uuid"]
+    mark, since = sil.mark(), sil.now()
+    sil.api("disable", "1")
+    sil.wait_events("Disabled", "ChargingFinished", "TransactionFinished", since=mark)
+    sil.wait_info("Disabled")
+    sil.log.wait_for("relay1", "contact", False, since=since, timeout=5)
+    assert sil.board.snapshot()["cp"]["output"] == 0.0, "a disabled EVSE shows F"
+    mark, since = sil.mark(), sil.now()
+    sil.api("enable", "1")
+    started = sil.wait_events("Enabled", "SessionFinished", *SESSION_START, since=mark)
+    assert started[1]["uuid"] == first and started[2]["uuid"] != first, "a new session, not the old one"
+    sil.log.wait_for("relay1", "contact", True, since=since, timeout=15)
+    sil.wait_info("Charging")

@@ -20,7 +20,8 @@ DOUBLES = Path(__file__).parent / "doubles"
 def api_config(publish_ready: bool = True, history: Path | None = None) -> dict[str, Any]:
     api: dict[str, Any] = {"module": "API", "connections": {
         "evse_manager": [{"module_id": "evse", "implementation_id": "evse"}],
-        "evse_energy_sink": [{"module_id": "grid", "implementation_id": "external_limits"}]}}
+        "evse_energy_sink": [{"module_id": "grid", "implementation_id": "external_limits"}],
+        "random_delay": [{"module_id": "evse", "implementation_id": "random_delay"}]}}
     modules: dict[str, Any] = {
         "evse": {"module": "FakeEvseManager", "config_module": {"publish_ready": publish_ready}},
         "grid": {"module": "EnergyNode", "config_module": {"fuse_limit_A": 16, "phase_count": 3},

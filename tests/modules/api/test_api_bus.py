@@ -161,3 +161,37 @@ def _error_elsewhere() -> Error:
     return Error("generic/CommunicationFault", message="meter silent",
                  origin={"module_id": "meter", "implementation_id": "powermeter"},
                  timestamp="2026-03-01T12:00:00.000Z", uuid="elsewhere-1")
+
+
+def test_uk_random_delay_commands_reach_the_evses_random_delay(api: Api,
+                                                                caplog: pytest.LogCaptureFixture
+                                                                ) -> None:
+    api.command("uk_random_delay", "enable")
+    api.command("uk_random_delay", "later")  # rejected
+    api.command("uk_random_delay_set_max_duration_s", "10 minutes")  # rejected
+    api.command("uk_random_delay_set_max_duration_s", "300")
+    api.command("uk_random_delay", "cancel")
+    api.command("uk_random_delay", "Disable")
+    expected = [("random_delay.enable", {}), ("random_delay.set_duration_s", {"value": 300}),
+                ("random_delay.cancel", {}), ("random_delay.disable", {})]
+    wait_until(lambda: len(api.evse.calls) >= len(expected), what="four calls")
+    assert api.evse.calls == expected
+    assert "evse/cmd/uk_random_delay rejected: expected one of enable, disable, cancel, " \
+           "got 'later'" in caplog.text
+    assert "evse/cmd/uk_random_delay_set_max_duration_s rejected: expected an integer" \
+           in caplog.text
+
+
+def test_a_running_random_delay_shows_in_session_info(api: Api) -> None:
+    countdown = {"countdown_s": 42, "current_limit_after_delay_A": 10.0,
+                 "current_limit_during_delay_A": 16.0, "start_time": "2026-12-07T10:00:00.000Z"}
+    evse = api.evse
+    evse.submit(lambda: evse.impl["random_delay"].publish("countdown", countdown))
+    info = api.latest("evse/var/session_info", lambda i: "uk_random_delay" in i)
+    assert info["uk_random_delay"] == {"remaining_s": 42, "current_limit_after_delay_A": 10.0,
+                                       "current_limit_during_delay_A": 16.0,
+                                       "start_time": "2026-12-07T10:00:00.000Z"}
+    over = dict(countdown, countdown_s=0)
+    del over["start_time"]
+    evse.submit(lambda: evse.impl["random_delay"].publish("countdown", over))
+    api.latest("evse/var/session_info", lambda i: "uk_random_delay" not in i)

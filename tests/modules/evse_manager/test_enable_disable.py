@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pycharge.modules.EvseManager.charger import EvseState
+from pycharge.modules.EvseManager.charger import ChargerConfig, EvseState
 from pycharge.modules.EvseManager.enable_disable import UNASSIGNED_LOWEST, EnableDisableTable
 
 from .fakes import Rig
@@ -75,3 +75,23 @@ def test_disabled_shows_f_ignores_plug_in_and_comes_back_idle():
     rig.charger.enable_disable(1, src("LocalAPI", "Enable", 100))
     rig.cp("B")  # the board re-publishes its state after enable(true)
     assert rig.state == EvseState.WaitingForAuthentication
+
+
+@pytest.mark.parametrize("car_state", ["B", "C"])
+def test_enabling_again_with_the_car_still_plugged_in_starts_a_new_session(car_state: str):
+    rig = Rig(config=ChargerConfig(disable_authentication=True))
+    rig.start(16.0)
+    rig.charge()
+    first = rig.last("SessionStarted")["uuid"]
+    rig.take_events()
+    rig.charger.enable_disable(1, src("LocalAPI", "Disable", 100))
+    rig.cp("PowerOff", "F")  # the board opened the relays; a disabled port's CP is ignored
+    assert rig.take_events() == ["Disabled", "ChargingFinished", "TransactionFinished"]
+    rig.charger.enable_disable(1, src("LocalAPI", "Enable", 100))
+    rig.cp(car_state)  # the board re-publishes its state after enable(true)
+    assert rig.take_events()[:7] == ["Enabled", "SessionFinished", "SessionStarted",
+                                     "AuthRequired", "Authorized", "TransactionStarted",
+                                     "PrepareCharging"]
+    assert rig.last("SessionStarted")["uuid"] != first
+    rig.cp("C", "PowerOn")
+    assert rig.state == EvseState.Charging

@@ -97,6 +97,18 @@ def legacy_enable_disable(payload: bytes, state: str) -> tuple[int, dict[str, An
                                  "enable_priority": LEGACY_PRIORITY}
 
 
+RANDOM_DELAY_COMMANDS = ("enable", "disable", "cancel")
+
+
+def random_delay_command(payload: bytes) -> str:
+    """``cmd/uk_random_delay``: enable, disable or cancel (any case)."""
+    text = _text(payload)
+    for command in RANDOM_DELAY_COMMANDS:
+        if text.lower() == command:
+            return command
+    raise RejectedError(f"expected one of {', '.join(RANDOM_DELAY_COMMANDS)}, got {text[:40]!r}")
+
+
 def force_unlock_connector(payload: bytes) -> int:
     """The connector to unlock; 1 when the payload is empty."""
     return integer(payload, 1) if _text(payload) else 1

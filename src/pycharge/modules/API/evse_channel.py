@@ -31,10 +31,12 @@ Action = Callable[[], None]
 class EvseChannel:
     """What the API shows and accepts for one EvseManager (and its energy sink, if any)."""
 
-    def __init__(self, api: API, evse: Connection, sink: Connection | None) -> None:
+    def __init__(self, api: API, evse: Connection, sink: Connection | None,
+                 random_delay: Connection | None) -> None:
         self.api = api
         self.evse = evse
         self.sink = sink
+        self.random_delay = random_delay
         self.id = evse.module_id
         self.base = f"{BASE}{self.id}"
         self.ready = False
@@ -54,6 +56,8 @@ class EvseChannel:
         evse.subscribe("ev_info", lambda info: self._publish("ev_info", json.dumps(info)))
         evse.subscribe("selected_protocol", lambda protocol: self._keep("selected_protocol", protocol))
         evse.subscribe_errors(self._on_error_raised, self._on_error_cleared)
+        if random_delay is not None:
+            random_delay.subscribe("countdown", self.session.on_countdown)
         for name, read in self._commands().items():
             api.subscribe_external(f"{self.base}/cmd/{name}", lambda _topic, payload, name=name,
                                    read=read: api.on_command(f"{self.id}/cmd/{name}", read, payload))
@@ -118,6 +122,9 @@ class EvseChannel:
                 commands.external_limits, commands.number(p), "total_power_W")),
             "set_limit_amps_phases": lambda p: self._limit(partial(
                 commands.external_limits_with_phases, *commands.amps_phases(p))),
+            "uk_random_delay": lambda p: self._random_delay(commands.random_delay_command(p)),
+            "uk_random_delay_set_max_duration_s": lambda p: self._random_delay(
+                "set_duration_s", value=commands.integer(p, 0)),
         }
 
     def _action(self, cmd: str, **args: Any) -> Action:
@@ -140,6 +147,13 @@ class EvseChannel:
         if sink is None:
             raise RejectedError("no evse_energy_sink is connected for this EVSE")
         return lambda: self._call(sink, "set_external_limits", {"value": build(rfc3339())})
+
+    def _random_delay(self, cmd: str, **args: Any) -> Action:
+        """To the ``random_delay`` connection of the same module as this EVSE (as EVerest)."""
+        target = self.random_delay
+        if target is None:
+            raise RejectedError(f"no random_delay of module {self.id} is connected")
+        return lambda: self._call(target, cmd, args)
 
     def _call(self, target: Connection, cmd: str, args: dict[str, Any]) -> None:
         what = f"{target.module_id}.{cmd}"

@@ -50,7 +50,9 @@ class API(Module):
                              "which, so limit commands are refused", len(sinks), len(evses))
         if len(sinks) != len(evses):
             sinks = [None] * len(evses)
-        self.channels = [EvseChannel(self, evse, sink) for evse, sink in zip(evses, sinks, strict=True)]
+        delays = {delay.module_id: delay for delay in self.connections("random_delay")}
+        self.channels = [EvseChannel(self, evse, sink, delays.get(evse.module_id))
+                         for evse, sink in zip(evses, sinks, strict=True)]
         self.history = self.connection("error_history")
         self.info = self._charger_information(self.config["charger_information_file"])
 

@@ -51,6 +51,7 @@ class SessionInfo:
         self._import = [0, 0]  # Wh at the start and at the latest reading
         self._export: list[int | None] = [None, None]
         self._time = [now(), now()]
+        self.countdown: dict[str, Any] = {"countdown_s": 0}
 
     def on_event(self, event: dict[str, Any]) -> None:
         self.state = state_after(event, self.state)
@@ -82,10 +83,14 @@ class SessionInfo:
         if power is not None:
             self.latest_total_w = float(power["total"])
 
+    def on_countdown(self, countdown: dict[str, Any]) -> None:
+        """The EVSE's ``random_delay`` countdown (uk_random_delay#/CountDown)."""
+        self.countdown = countdown
+
     def to_json(self) -> dict[str, Any]:
         start_export, end_export = self._export
         discharged = 0 if start_export is None or end_export is None else end_export - start_export
-        return {
+        info = {
             "state": self.state,
             "permanent_fault": self.permanent_fault,
             "charged_energy_wh": self._import[1] - self._import[0],
@@ -95,3 +100,11 @@ class SessionInfo:
             "datetime": rfc3339(),
             "active_enable_disable_source": dict(self.source),
         }
+        countdown = self.countdown
+        if countdown["countdown_s"] > 0:  # only while a delay runs
+            info["uk_random_delay"] = {
+                "remaining_s": countdown["countdown_s"],
+                "current_limit_after_delay_A": countdown["current_limit_after_delay_A"],
+                "current_limit_during_delay_A": countdown["current_limit_during_delay_A"],
+                "start_time": countdown.get("start_time", "")}
+        return info

@@ -1,4 +1,5 @@
-"""The commands EvseManager answers: ``evse`` (evse_manager) and ``energy_grid`` (energy).
+"""The commands EvseManager answers: ``evse`` (evse_manager), ``energy_grid`` (energy) and
+``random_delay`` (uk_random_delay).
 
 Each command changes the charger's flags or state and lets the state machine run once, on the
 module thread like everything else.
@@ -121,5 +122,24 @@ class EnergyGrid(Implementation):
             root.get("ac_max_phase_count", {}).get("value"), module.active_phases, supported)
         limit = limit_from_enforced(root, module.config["ac_nominal_voltage"], phases)
         # Discharging is impossible with PWM charging: a negative limit offers 0 A.
-        module.budget.set_max_current(max(limit, 0.0), value["valid_for"])
+        limit = module.random_delay.apply(max(limit, 0.0), module.charger.state.value)
+        module.budget.set_max_current(limit, value["valid_for"])
         module.settle()
+
+
+class RandomDelayCommands(Implementation):
+    """uk_random_delay: UK smart charging random delays, switched at runtime."""
+
+    module: EvseManager
+
+    def enable(self) -> None:
+        self.module.random_delay.enable()
+
+    def disable(self) -> None:
+        self.module.random_delay.disable()
+
+    def cancel(self) -> None:
+        self.module.random_delay.cancel()
+
+    def set_duration_s(self, value: int) -> None:
+        self.module.random_delay.set_duration_s(value)

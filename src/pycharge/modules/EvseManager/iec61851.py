@@ -133,9 +133,15 @@ class IecStateMachine:
 
     # -- inputs ------------------------------------------------------------------------------
     def enable(self, value: bool) -> None:
-        """Enable the port; board events are ignored until the first enable(true)."""
+        """Enable the port; board events are ignored until the first enable(true).
+
+        A disabled port sees no car (as from a board that reports ``Disconnected``), so the
+        state the board re-publishes after enable(true) is a new plug-in if a car is there.
+        """
         self.enabled = value
         self.board.enable(value)
+        if not value:
+            self._feed(DISABLED)
 
     def bsp_event(self, event: str) -> None:
         """One ``event`` of the board: a raw CP state or confirmed relay switching.

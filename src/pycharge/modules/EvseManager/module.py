@@ -15,13 +15,14 @@ from typing import Any, ClassVar
 
 from pycharge.modules.EvseManager.adapters import BusBoard, BusMeter
 from pycharge.modules.EvseManager.charger import Charger, ChargerConfig, EvseState
-from pycharge.modules.EvseManager.commands import EnergyGrid, Evse
+from pycharge.modules.EvseManager.commands import EnergyGrid, Evse, RandomDelayCommands
 from pycharge.modules.EvseManager.energy import energy_flow_request
 from pycharge.modules.EvseManager.error_handling import ErrorHandling
 from pycharge.modules.EvseManager.iec61851 import IecStateMachine
 from pycharge.modules.EvseManager.overcurrent import SoftOverCurrent
 from pycharge.modules.EvseManager.phase_switching import PhaseSwitchConfig, PhaseSwitching
 from pycharge.modules.EvseManager.power_budget import PowerBudget, pp_ampacity_to_ampere
+from pycharge.modules.EvseManager.random_delay import RandomDelay
 from pycharge.modules.EvseManager.session import Session
 from pycharge.modules.EvseManager.session_store import RECORD_PERIOD_S, SessionStore
 from pycharge.modules.EvseManager.transactions import Transactions
@@ -40,7 +41,7 @@ READY_REPEAT_S = 5.0
 
 class EvseManager(Module):
     implementations: ClassVar[dict[str, type[Implementation]]] = {
-        "evse": Evse, "energy_grid": EnergyGrid}
+        "evse": Evse, "energy_grid": EnergyGrid, "random_delay": RandomDelayCommands}
 
     def init(self) -> None:
         cfg = self.config
@@ -71,6 +72,11 @@ class EvseManager(Module):
         transactions = Transactions(self.session, meter, cfg["evse_id"],
                                     cfg["fail_on_powermeter_errors"], self.errors, self.log)
         self.budget = PowerBudget(now, self._limit_changed, self.log)
+        self.random_delay = RandomDelay(
+            now, lambda countdown: self.impl["random_delay"].publish("countdown", countdown),
+            cfg["uk_smartcharging_random_delay_enable"],
+            cfg["uk_smartcharging_random_delay_max_duration"],
+            cfg["uk_smartcharging_random_delay_at_any_change"], self.log)
         overcurrent = SoftOverCurrent(cfg["soft_over_current_tolerance_percent"],
                                       cfg["soft_over_current_measurement_noise_A"],
                                       cfg["soft_over_current_timeout_ms"])

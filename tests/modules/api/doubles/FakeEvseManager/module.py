@@ -77,8 +77,24 @@ class Grid(Implementation):
         self.module.enforced.append(value)
 
 
+class RandomDelay(Implementation):
+    module: FakeEvseManager
+
+    def enable(self) -> None:
+        self.module.calls.append(("random_delay.enable", {}))
+
+    def disable(self) -> None:
+        self.module.calls.append(("random_delay.disable", {}))
+
+    def cancel(self) -> None:
+        self.module.calls.append(("random_delay.cancel", {}))
+
+    def set_duration_s(self, value: int) -> None:
+        self.module.calls.append(("random_delay.set_duration_s", {"value": value}))
+
+
 class FakeEvseManager(Module):
-    implementations: ClassVar = {"evse": Evse, "energy_grid": Grid}
+    implementations: ClassVar = {"evse": Evse, "energy_grid": Grid, "random_delay": RandomDelay}
 
     def init(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
