@@ -56,9 +56,11 @@ class Rig:
 def rig(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Rig]:
     config = api_config()
     port = free_port()
+    connections = config["active_modules"].pop("api")["connections"]
+    connections.pop("random_delay")  # the API's, which RpcApi does not have
     config["active_modules"]["rpc"] = {
         "module": "RpcApi", "config_module": {"websocket_port": port},
-        "connections": config["active_modules"].pop("api")["connections"]}
+        "connections": connections}
     with running(write_config(tmp_path, config), mosquitto.address, [DOUBLES]) as stack:
         rig = Rig(stack, port)
         yield rig
