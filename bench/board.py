@@ -12,7 +12,6 @@ at 16 A. The calibration (docs/performance.md) picks N so that the workload runs
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,12 +20,11 @@ from typing import Any
 from tests.qemu.console import boot as boot_qemu
 from tests.qemu.console import qemu_command
 from tests.qemu.harness import build_initrd
-from tests.qemu.rootfs import DEFAULT_MIRROR, build_base
+from tests.qemu.rootfs import CACHE, MIRROR, build_base
 
 from bench import calibration
 
 ICOUNT_SHIFT = 1  # docs/performance.md, "Calibration": 2 ns per instruction, 500 M per second
-CACHE = Path(os.environ.get("PYCHARGE_QEMU_CACHE", Path.home() / ".cache/pycharge-qemu"))
 BOOT_MARGIN_S = 600.0  # boot, calibration, start-up and stop on a slow host, beyond the windows
 PREFIX = "BOARD: "
 END_MARKER = "PYCHARGE-QEMU-END:"
@@ -59,7 +57,7 @@ def measure(settle_s: float, idle_s: float, charging_s: float,
             shift: int = ICOUNT_SHIFT) -> dict[str, Any]:
     """Boot, measure, power off; the guest's figures with the host's calibration beside them."""
     host = min((calibration.measure() for _ in range(3)), key=lambda r: r["us_per_round"])
-    base = build_base(CACHE, os.environ.get("PYCHARGE_QEMU_MIRROR", DEFAULT_MIRROR), False)
+    base = build_base(CACHE, MIRROR, False)
     console = BoardConsole()
     append = (f"console=ttyAMA0 rdinit=/init quiet panic=-1 pycharge_qemu.mode=board "
               f"pycharge_qemu.settle={settle_s:g} pycharge_qemu.idle={idle_s:g} "

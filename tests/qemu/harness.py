@@ -19,18 +19,16 @@ from pathlib import Path
 
 from tests.qemu.console import PtestLog, boot, qemu_command
 from tests.qemu.layer import build_layer
-from tests.qemu.rootfs import DEFAULT_MIRROR, Base, build_base, log
+from tests.qemu.rootfs import CACHE, MIRROR, Base, build_base, log
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run-ptest-qemu", description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path,
-                        default=Path(os.environ.get("PYCHARGE_QEMU_CACHE",
-                                                    Path.home() / ".cache/pycharge-qemu")),
+    parser.add_argument("--cache", type=Path, default=CACHE,
                         help="downloaded packages and built base (default: %(default)s)")
     parser.add_argument("--refresh", action="store_true",
                         help="update the package lists even if they are less than a day old")
-    parser.add_argument("--mirror", default=os.environ.get("PYCHARGE_QEMU_MIRROR", DEFAULT_MIRROR),
+    parser.add_argument("--mirror", default=MIRROR,
                         help="Debian mirror for the armhf packages (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds for boot to power-off before QEMU is killed")

@@ -20,6 +20,10 @@ from pathlib import Path
 
 SUITES = ("bookworm", "bookworm-updates")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# Where the downloaded packages and the built base are kept, and which archive they come from;
+# the ptest harness and the board bench (bench/board.py) share both.
+CACHE = Path(os.environ.get("PYCHARGE_QEMU_CACHE", Path.home() / ".cache/pycharge-qemu"))
+MIRROR = os.environ.get("PYCHARGE_QEMU_MIRROR", DEFAULT_MIRROR)
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 KERNEL_META = "linux-image-armmp"
 GUEST_PYTHON = "3.11"
