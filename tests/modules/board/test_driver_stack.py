@@ -98,8 +98,9 @@ def test_capabilities_and_state_sequence_a_b_c(tmp_path: Path, mosquitto: Any) -
         assert reference == {"period": 40000, "duty_cycle": 20000, "enable": 1}  # CbTarragonDIs
         s.charge()
         assert [e for e in s.user.events if e in "ABCDEF"] == ["A", "B", "C"]
-        s.user.wait(lambda: s.user.ampacity)
-        assert s.user.ampacity == ["A_32"]  # the simulated cable has 220 ohm
+        s.user.wait(lambda: "A_32" in s.user.ampacity)  # the simulated cable has 220 ohm
+        # "None" first when a PP sample fell between enable(true) and the plug going in
+        assert s.user.ampacity in (["A_32"], ["None", "A_32"])
 
 
 def test_relays_close_only_when_allowed_and_in_c(tmp_path: Path, mosquitto: Any) -> None:

@@ -368,6 +368,11 @@ class Charger:
                 self.session.cancel_reservation()
             self.session.enabled_changed(enabled, self.enable_table.active,
                                          1 if connector_id != 0 else None)
+        if enabled:
+            # The Idle pilot (X1) first, so that the state the board confirms after enable(true)
+            # is measured on it: the F the disabled port showed would otherwise be reported
+            # first, and the car still plugged in would not start a new session.
+            self.run()
         self.iec.enable(enabled)
         self.run()
         return enabled
