@@ -1,9 +1,11 @@
-"""The API's UK random delay and telemetry on bsp-only.yaml on the simulated board."""
+"""The API's UK random delay, telemetry and charging schedules on bsp-only.yaml on the
+simulated board, under the topics and field names EVerest's API module uses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,3 +47,45 @@ def test_uk_random_delay_keeps_the_old_current_until_cancelled(delayed: Sil) -> 
     sil.wait_duty(16.6667, since=held_since, timeout=5)
     sil.wait_current(10.0, since=held_since)
     sil.probe.wait_for(lambda _m: "uk_random_delay" not in sil.probe.payloads(topic)[-1], 5)
+
+
+def _latest(sil: Sil, topic: str) -> Any:
+    published = sil.probe.payloads(topic)
+    return published[-1] if published else None
+
+
+def test_telemetry_follows_the_relays(sil: Sil) -> None:
+    topic = sil.api_prefix + "var/telemetry"
+    # EVerest's names; the board measures no temperature, fan or supply voltage: none made up
+    sil.probe.wait_for(lambda _m: _latest(sil, topic) == {"phase_seq_error": False})
+    sil.plug_in_and_charge()
+    sil.probe.wait_for(lambda _m: _latest(sil, topic) == {"phase_seq_error": True})
+    assert sil.board.snapshot()["relays"]["1"]["contact"] is True
+
+    sil.api("stop_charging")
+    sil.probe.wait_for(lambda _m: _latest(sil, topic) == {"phase_seq_error": False})
+    assert sil.board.snapshot()["relays"]["1"]["contact"] is False
+    sil.hold(1.5)  # republished every second, still open
+    assert sil.probe.payloads(topic)[-1] == {"phase_seq_error": False}
+
+
+def _limits(schedules: Any) -> list[float] | None:
+    if not schedules:
+        return None
+    return [period["limit"] for period in schedules["schedules"][0]["charging_schedule_period"]]
+
+
+def test_charging_schedules_follow_the_limit(sil: Sil) -> None:
+    topic = sil.errors_topic.replace("errors/var/active_errors", "ocpp/var/charging_schedules")
+    sil.plug_in_and_charge()
+    sil.wait_duty(26.6667, since=0.0)
+    sil.probe.wait_for(lambda _m: _limits(_latest(sil, topic)) == [16.0])
+    sil.api("set_limit_amps", "10")
+    sil.probe.wait_for(lambda _m: _limits(_latest(sil, topic)) == [10.0])
+    schedules = _latest(sil, topic)
+    assert list(schedules) == ["schedules"] and len(schedules["schedules"]) == 1
+    schedule = schedules["schedules"][0]
+    assert {key: schedule[key] for key in ("evse", "charging_rate_unit")} == {
+        "evse": 1, "charging_rate_unit": "A"}
+    assert schedule["charging_schedule_period"][0]["start_period"] == 0
+    assert schedule["start_schedule"].endswith("Z")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pycharge.modules.API import commands
 from pycharge.modules.API.commands import RejectedError
+from pycharge.modules.API.everest_payloads import charging_schedule, everest_telemetry
 from pycharge.modules.API.session_info import SessionInfo
 from pycharge.runtime.clock import rfc3339
 from pycharge.runtime.errors import Error
@@ -31,15 +32,17 @@ Action = Callable[[], None]
 class EvseChannel:
     """What the API shows and accepts for one EvseManager (and its energy sink, if any)."""
 
-    def __init__(self, api: API, evse: Connection, sink: Connection | None,
+    def __init__(self, api: API, number: int, evse: Connection, sink: Connection | None,
                  random_delay: Connection | None) -> None:
         self.api = api
+        self.number = number  # 1, 2 ... in the order of the evse_manager connections
         self.evse = evse
         self.sink = sink
         self.random_delay = random_delay
         self.id = evse.module_id
         self.base = f"{BASE}{self.id}"
         self.ready = False
+        self.schedule: dict[str, Any] | None = None  # ocpp#/ChargingSchedule, once known
         self.session = SessionInfo(api.clock.monotonic)
         self._latest: dict[str, str] = {}
         self._inoperative: set[str] = set()
@@ -51,7 +54,8 @@ class EvseChannel:
         evse.subscribe("limits", lambda limits: self._keep(
             "limits", json.dumps(rounded("limits", limits))))
         evse.subscribe("telemetry", lambda telemetry: self._keep(
-            "telemetry", json.dumps(rounded("telemetry", telemetry))))
+            "telemetry", json.dumps(everest_telemetry(rounded("telemetry", telemetry)))))
+        evse.subscribe("enforced_limits", self._on_enforced_limits)
         evse.subscribe("powermeter", self._on_powermeter)
         evse.subscribe("ev_info", lambda info: self._publish("ev_info", json.dumps(info)))
         evse.subscribe("selected_protocol", lambda protocol: self._keep("selected_protocol", protocol))
@@ -89,6 +93,20 @@ class EvseChannel:
         self._publish("session_info", json.dumps(self.session.to_json()))
         # An EVSE that reports sessions is running, even if we missed its "ready" (restart).
         self._on_ready(True)
+
+    def _on_enforced_limits(self, limits: dict[str, Any]) -> None:
+        """A new schedule only when its periods change: the energy manager re-sends the same
+        limits with a fresh timestamp every cycle."""
+        try:
+            schedule = charging_schedule(self.number, limits)
+        except ValueError as exc:
+            self.api.log.error("%s enforced_limits rejected: %s", self.id, exc)
+            return
+        old = self.schedule
+        if old is None or (old["charging_rate_unit"], old["charging_schedule_period"]) != (
+                schedule["charging_rate_unit"], schedule["charging_schedule_period"]):
+            self.schedule = schedule
+            self.api.publish_charging_schedules()
 
     def _on_powermeter(self, meter: dict[str, Any]) -> None:
         self.session.on_meter(meter)

@@ -3,8 +3,8 @@
 Per EvseManager it publishes the session, limits, meter, telemetry and capabilities and accepts
 enable/disable, pause/resume/stop, unlock and limit commands (see ``evse_channel``). Besides
 that it publishes the list of EVSEs, the active errors (from the error history if one is
-connected, else the errors of the EVSEs it watches), the OCPP connection status and the charger
-information file, every second.
+connected, else the errors of the EVSEs it watches), the OCPP connection status, the charging
+schedules the EVSEs are held to and the charger information file, every second.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class API(Module):
         if len(sinks) != len(evses):
             sinks = [None] * len(evses)
         delays = {delay.module_id: delay for delay in self.connections("random_delay")}
-        self.channels = [EvseChannel(self, evse, sink, delays.get(evse.module_id))
-                         for evse, sink in zip(evses, sinks, strict=True)]
+        self.channels = [EvseChannel(self, number, evse, sink, delays.get(evse.module_id))
+                         for number, (evse, sink) in enumerate(zip(evses, sinks, strict=True), 1)]
         self.history = self.connection("error_history")
         self.info = self._charger_information(self.config["charger_information_file"])
 
@@ -98,9 +98,17 @@ class API(Module):
         for channel in self.channels:
             channel.publish_periodic()
         self.publish_external(f"{BASE}ocpp/var/connection_status", "unknown")  # no OCPP here
+        self.publish_charging_schedules()
         if self.info is not None:
             self.publish_external(f"{BASE}info/var/info", json.dumps(self.info, default=str))
         self._publish_active_errors()
+
+    def publish_charging_schedules(self) -> None:
+        """Where EVerest shows OCPP's composite schedules: the schedule each EVSE is held to."""
+        schedules = [channel.schedule for channel in self.channels if channel.schedule is not None]
+        if schedules:
+            self.publish_external(f"{BASE}ocpp/var/charging_schedules",
+                                  json.dumps({"schedules": schedules}))
 
     def _publish_active_errors(self) -> None:
         topic = f"{BASE}errors/var/active_errors"

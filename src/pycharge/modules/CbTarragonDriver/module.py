@@ -95,6 +95,7 @@ class CbTarragonDriver(Module):
 
     def ready(self) -> None:
         self.bsp.publish("capabilities", capabilities(self.config, self.forced_one_phase))
+        self._publish_telemetry()
 
     def reconnected(self) -> None:
         self._publish_state()
@@ -110,6 +111,12 @@ class CbTarragonDriver(Module):
             # Relays opened while the bus was away (e.g. for a lost heartbeat) were not heard
             # by EvseManager; without this it would wait for relays it believes closed.
             self.bsp.publish("event", {"event": self._relays_event})
+        self._publish_telemetry()
+
+    def _publish_telemetry(self) -> None:
+        """Only what the board knows: whether its relays are confirmed closed. It has no
+        temperature, fan or supply-voltage measurement, so those figures are left out."""
+        self.bsp.publish("telemetry", {"relais_on": self._relays_event == "PowerOn"})
 
     def shutdown(self) -> None:
         """Relays open, loop stopped, CP released (the runtime then closes the HAL objects for
@@ -219,6 +226,7 @@ class CbTarragonDriver(Module):
         self.log.info("relays %s confirmed", "closed" if event == "PowerOn" else "open")
         self._relays_event = event
         self.bsp.publish("event", {"event": event})
+        self._publish_telemetry()
 
     def on_contactor_fault(self, message: str) -> None:
         self.log.error("%s", message)
