@@ -201,7 +201,9 @@ class ModuleHost:
         finally:
             self._busy_since = None
 
-    def _until_next_timer(self) -> float:
+    def _until_next_timer(self) -> float | None:
+        # At most a second while timers are pending: a simulated clock may run ahead of the
+        # real one. Without timers the thread sleeps until a message comes.
         return self._timers.wait_time(self.runtime.clock.monotonic(), HEARTBEAT_PERIOD)
 
     def _run_due_timers(self) -> None:

@@ -43,12 +43,13 @@ class TimerQueue:
     def push(self, timer: Timer) -> None:
         heapq.heappush(self._heap, timer)
 
-    def wait_time(self, now: float, longest: float) -> float:
-        """How long the thread may wait for a message before the next timer is due."""
+    def wait_time(self, now: float, longest: float) -> float | None:
+        """How long the thread may wait for a message before the next timer is due; None when
+        no timer is pending (a new one arrives as a message, so the thread may sleep until then)."""
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
         if not self._heap:
-            return longest
+            return None
         return max(0.0, min(longest, self._heap[0].deadline - now))
 
     def pop_due(self, now: float) -> Timer | None:
