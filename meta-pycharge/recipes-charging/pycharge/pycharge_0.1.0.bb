@@ -90,6 +90,7 @@ RDEPENDS:${PN} += "\
     python3-logging \
     python3-math \
     python3-netclient \
+    python3-ocpp \
     python3-paho-mqtt \
     python3-periphery \
     python3-profile \
