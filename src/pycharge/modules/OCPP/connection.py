@@ -134,7 +134,11 @@ class Link:
                 await self._queued.wait()
                 continue
             seq, action, payload, local_tx = head
-            answer = await self.cp.call(getattr(call, action)(**payload))
+            try:
+                answer = await self.cp.call(getattr(call, action)(**payload))
+            except asyncio.TimeoutError:
+                await self._pause(self._settings("TransactionMessageRetryInterval") or 10)
+                continue  # still queued: sent again
             if action == "StartTransaction" and answer is not None:
                 self._queue.started(local_tx, answer.transaction_id)
                 self._started(local_tx, answer.transaction_id)
