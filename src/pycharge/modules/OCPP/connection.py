@@ -32,11 +32,11 @@ class Link:
                  database: Path, on_state: Callable[[bool, dict[str, Any] | None], None],
                  started: Callable[[str, int], None], stopping: threading.Event) -> None:
         self.url, self.cp_id, self.station = url, cp_id, station
-        self._on_module, self._settings, self._database = on_module, settings, database
+        self._on_module, self._settings = on_module, settings
         self._on_state, self._started, self._stopping = on_state, started, stopping
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queued: asyncio.Event | None = None
-        self._queue: MessageQueue | None = None
+        self._queue = MessageQueue(database)
         self.cp: StationChargePoint | None = None
 
     def run(self) -> None:
@@ -48,22 +48,18 @@ class Link:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._queued = asyncio.Event()
-        self._queue = MessageQueue(self._database)
-        try:
-            failures = 0
-            while not self._stopping.is_set():
-                try:
-                    await self._session()
-                    failures = 0
-                except Exception as exc:  # refused, closed, timed out: all retried
-                    log.warning("CSMS %s: %s", self.url, exc)
-                if self._stopping.is_set():
-                    break
-                self._on_state(False, None)
-                await self._pause(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
-                failures += 1
-        finally:
-            self._queue.close()
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self._session()
+                failures = 0
+            except Exception as exc:  # refused, closed, timed out: all retried
+                log.warning("CSMS %s: %s", self.url, exc)
+            if self._stopping.is_set():
+                break
+            self._on_state(False, None)
+            await self._pause(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
+            failures += 1
 
     async def _pause(self, seconds: float) -> None:
         end = asyncio.get_running_loop().time() + seconds
@@ -147,6 +143,10 @@ class Link:
             self._queue.done(seq)
 
     # -- from other threads -------------------------------------------------------------------
+    def close(self) -> None:
+        """Once the module stops: the queue's file is closed (its messages stay in it)."""
+        self._queue.close()
+
     def send(self, action: str, payload: dict[str, Any]) -> None:
         """Send a message that is only worth sending now (status, meter values without a
         transaction); dropped while there is no connection."""
@@ -161,13 +161,10 @@ class Link:
                 await self.cp.call(getattr(call, action)(**payload))
 
     def enqueue(self, action: str, payload: dict[str, Any], local_tx: str) -> None:
-        """Keep a transaction message until the CSMS answered it."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._put, action, payload, local_tx)
-
-    def _put(self, action: str, payload: dict[str, Any], local_tx: str) -> None:
+        """Keep a transaction message (on disk when this returns) until the CSMS answered it."""
         self._queue.put(action, payload, local_tx)
-        self._queued.set()
+        if self._loop is not None and not self._loop.is_closed() and self._queued is not None:
+            self._loop.call_soon_threadsafe(self._queued.set)
 
     def request(self, action: str, payload: dict[str, Any]) -> Future:
         """Send a message and get its answer (None if offline or on a CALLERROR)."""

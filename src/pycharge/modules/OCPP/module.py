@@ -86,6 +86,9 @@ class OCPP(Module):
         if interval > 0:
             self.every(interval, self._sample)
 
+    def shutdown(self) -> None:
+        self.link.close()
+
     def _setting(self, name: str) -> Any:
         """A key as of now, from any thread (values are replaced, never changed in place)."""
         return self.settings.get(name) if name in self.settings.values else self.config.get(name)

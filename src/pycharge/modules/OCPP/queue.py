@@ -2,14 +2,17 @@
 
 Start/StopTransaction and the MeterValues of a transaction must reach the CSMS even if it is
 away when they happen (OCPP 1.6 §4.10). Each is stored before it is sent and deleted once
-answered. A transaction is known by a local id until StartTransaction's answer gives the CSMS's
-transactionId, which is then filled into its later messages.
+answered; a message is on disk before :meth:`MessageQueue.put` returns, on the thread that
+made it, so a power cut right after the event loses nothing. A transaction is known by a
+local id until StartTransaction's answer gives the CSMS's transactionId, which is then filled
+into its later messages.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,44 +25,48 @@ CREATE TABLE IF NOT EXISTS transactions (local_tx TEXT PRIMARY KEY, transaction_
 
 
 class MessageQueue:
+    """Used from the module's thread (put) and the websocket's (the rest), one at a time."""
+
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(directory / "transactions.db", isolation_level=None)
+        self.lock = threading.Lock()
+        self.db = sqlite3.connect(directory / "transactions.db", isolation_level=None,
+                                  check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
 
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
     def put(self, action: str, payload: dict[str, Any], local_tx: str) -> None:
-        self.db.execute("INSERT INTO messages (action, payload, local_tx) VALUES (?, ?, ?)",
-                        (action, json.dumps(payload), local_tx))
+        self._run("INSERT INTO messages (action, payload, local_tx) VALUES (?, ?, ?)",
+                  (action, json.dumps(payload), local_tx))
 
     def first(self) -> tuple[int, str, dict[str, Any], str] | None:
         """The oldest message: (seq, action, payload with its transactionId, local id)."""
-        row = self.db.execute("SELECT seq, action, payload, local_tx FROM messages "
-                              "ORDER BY seq LIMIT 1").fetchone()
-        if row is None:
+        rows = self._run("SELECT seq, action, payload, local_tx FROM messages "
+                         "ORDER BY seq LIMIT 1")
+        if not rows:
             return None
-        seq, action, payload, local_tx = row
-        payload = json.loads(payload)
+        seq, action, text, local_tx = rows[0]
+        payload = json.loads(text)
         if action != "StartTransaction":
             known = self.transaction_id(local_tx)
             payload["transaction_id"] = known if known is not None else -1
         return seq, action, payload, local_tx
 
     def done(self, seq: int) -> None:
-        self.db.execute("DELETE FROM messages WHERE seq = ?", (seq,))
+        self._run("DELETE FROM messages WHERE seq = ?", (seq,))
 
     def started(self, local_tx: str, transaction_id: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO transactions VALUES (?, ?)",
-                        (local_tx, transaction_id))
+        self._run("INSERT OR REPLACE INTO transactions VALUES (?, ?)", (local_tx, transaction_id))
 
     def transaction_id(self, local_tx: str) -> int | None:
-        row = self.db.execute("SELECT transaction_id FROM transactions WHERE local_tx = ?",
-                              (local_tx,)).fetchone()
-        return None if row is None else row[0]
-
-    def __len__(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        rows = self._run("SELECT transaction_id FROM transactions WHERE local_tx = ?", (local_tx,))
+        return rows[0][0] if rows else None
 
     def close(self) -> None:
-        self.db.close()
+        with self.lock:
+            self.db.close()
