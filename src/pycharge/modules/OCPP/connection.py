@@ -43,7 +43,10 @@ class Link:
         asyncio.run(self._main())
 
     async def _on_module_async(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.wrap_future(self._on_module(fn, *args))
+        """``fn(*args)`` on the module's thread; a Future it returns is awaited too (for
+        answers that need another module's reply)."""
+        result = await asyncio.wrap_future(self._on_module(fn, *args))
+        return await asyncio.wrap_future(result) if isinstance(result, Future) else result
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()

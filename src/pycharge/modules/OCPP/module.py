@@ -172,19 +172,28 @@ class OCPP(Module):
         return "Rejected"
 
     def reset(self, kind: str) -> str:
-        def do_reset() -> None:
-            for evse, connector in zip(self.evses, self.connectors, strict=True):
-                if connector.local_tx is not None:
-                    evse.call_async("stop_transaction", request={"reason": f"{kind}Reset"})
-            self.connection("system").call_async("reset", type=kind, scheduled=False)
-        self.call_later(self.config["ResetStopDelay"], do_reset)
+        """Stop the transactions now (reason SoftReset/HardReset), reset after ResetStopDelay."""
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
+            if connector.local_tx is not None:
+                evse.call_async("stop_transaction", request={"reason": f"{kind}Reset"})
+        system = self.connection("system")
+        self.call_later(self.config["ResetStopDelay"],
+                        lambda: system.call_async("reset", type=kind, scheduled=False))
         return "Accepted"
 
-    def unlock(self, connector_id: int) -> str:
+    def unlock(self, connector_id: int) -> Future | str:
+        """Unlocked, UnlockFailed, or NotSupported (no such connector, or no lock)."""
         if not 1 <= connector_id <= len(self.evses):
             return "NotSupported"
-        self.evses[connector_id - 1].call_async("force_unlock", connector_id=connector_id)
-        return "Unlocked"
+        answer: Future = Future()
+
+        def done(call: Future) -> None:
+            failed = call.exception() is not None
+            answer.set_result("UnlockFailed" if failed else
+                              "Unlocked" if call.result() else "NotSupported")
+        self.evses[connector_id - 1].call_async("force_unlock",
+                                                connector_id=connector_id).add_done_callback(done)
+        return answer
 
     def trigger(self, message: str, connector_id: int | None) -> str:
         targets = [c for c in self.connectors if connector_id in (None, c.id)]
