@@ -27,10 +27,13 @@ def test_boot_heartbeat_and_status(sil: Sil, csms: Csms) -> None:
     assert csms.messages[0][0] == "BootNotification"
 
 
-def test_boot_retried_while_pending(charger: Charger, csms: Csms) -> None:
+def test_boot_retried_while_pending_and_its_interval_kept(charger: Charger, csms: Csms) -> None:
     csms.boot_answers = ["Pending", "Rejected"]
+    csms.heartbeat_interval = 2  # the configuration says 1
     with charger.run():
         csms.wait("Heartbeat", timeout=20)
+        answer = csms.call(call.GetConfiguration(key=["HeartbeatInterval"]))
+        assert answer.configuration_key[0]["value"] == "2"
     assert len(csms.seen("BootNotification")) == 3
     assert [a for a, _ in csms.messages[:3]] == ["BootNotification"] * 3
 

@@ -38,6 +38,7 @@ class Link:
         self._queued: asyncio.Event | None = None
         self._queue = MessageQueue(database)
         self.cp: StationChargePoint | None = None
+        self._failures = 0  # connection attempts since the last accepted BootNotification
 
     def run(self) -> None:
         asyncio.run(self._main())
@@ -51,18 +52,16 @@ class Link:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._queued = asyncio.Event()
-        failures = 0
         while not self._stopping.is_set():
             try:
                 await self._session()
-                failures = 0
             except Exception as exc:  # refused, closed, timed out: all retried
                 log.warning("CSMS %s: %s", self.url, exc)
             if self._stopping.is_set():
                 break
             self._on_state(False, None)
-            await self._pause(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
-            failures += 1
+            await self._pause(BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)])
+            self._failures += 1
 
     async def _pause(self, seconds: float) -> None:
         end = asyncio.get_running_loop().time() + seconds
@@ -106,19 +105,20 @@ class Link:
             log.info("BootNotification %s: again in %d s",
                      answer.status if answer else "failed", interval)
             await self._pause(interval)
+        self._failures = 0
         self._on_state(True, {"interval": answer.interval})
         resume = self._settings("MessageQueueResumeDelay") or 0
         drain = asyncio.ensure_future(self._drain(resume))
         try:
-            await self._heartbeats(answer.interval)
+            await self._heartbeats()
         finally:
             drain.cancel()
 
-    async def _heartbeats(self, interval: int) -> None:
+    async def _heartbeats(self) -> None:
         from ocpp.v16 import call
 
         while True:
-            await self._pause(self._settings("HeartbeatInterval") or interval or 60)
+            await self._pause(self._settings("HeartbeatInterval") or 60)
             await self.cp.call(call.Heartbeat())
 
     async def _drain(self, resume_delay: float) -> None:

@@ -80,6 +80,8 @@ class OCPP(Module):
                          self._on_started, self.stopping)
 
     def ready(self) -> None:
+        for implementation in ("main", "ocpp_generic"):
+            self.impl[implementation].publish("is_connected", False)
         delay = self.config["DelayOcppStart"] / 1000.0
         self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
         interval = self.settings["MeterValueSampleInterval"]
@@ -106,10 +108,17 @@ class OCPP(Module):
         return future
 
     # -- from the link's thread -------------------------------------------------------------
-    def _on_state(self, online: bool, _boot: dict[str, Any] | None) -> None:
-        self.submit(self._state_changed, online)
+    def _on_state(self, online: bool, boot: dict[str, Any] | None) -> None:
+        self.submit(self._state_changed, online, boot)
 
-    def _state_changed(self, online: bool) -> None:
+    def _state_changed(self, online: bool, boot: dict[str, Any] | None) -> None:
+        """Connected (after an accepted BootNotification, whose interval becomes the
+        HeartbeatInterval, as OCPP 1.6 §4.2 says) or gone (told once per outage)."""
+        if not online and not self.online:
+            return
+        if boot is not None and boot["interval"] > 0 and \
+                boot["interval"] != self.settings["HeartbeatInterval"]:
+            self.settings.change("HeartbeatInterval", str(boot["interval"]))
         self.online = online
         for implementation in ("main", "ocpp_generic"):
             self.impl[implementation].publish("is_connected", online)
