@@ -92,3 +92,14 @@ def test_unknown_action_and_bad_frames_get_callerrors(sil: Sil, csms: Csms) -> N
     assert errors[1][:3] == [4, "too-short", "ProtocolError"]
     assert csms.call(call.DataTransfer(vendor_id="acme")).status == "UnknownVendorId"
     assert csms.call(call.ClearCache()).status == "Accepted"
+
+
+def test_a_swiped_card_is_authorized_by_the_csms(sil: Sil, csms: Csms) -> None:
+    csms.wait("StatusNotification", lambda p: p["connector_id"] == 1)
+    sil.car(PLUG_IN_16A + STAY)
+    csms.wait("StatusNotification", lambda p: p["status"] == "Preparing")
+    external = sil.api_prefix.split("everest_api/")[0]
+    sil.probe.publish(f"{external}everest_api/dummy_token_provider/cmd/provide", json.dumps(
+        {"id_token": {"value": "RFID1", "type": "ISO14443"}, "authorization_type": "RFID"}))
+    assert csms.wait("Authorize") == {"id_tag": "RFID1"}
+    assert csms.wait("StartTransaction")["id_tag"] == "RFID1"
