@@ -116,9 +116,11 @@ class Csms:
             await self._stop.wait()
 
     async def _connection(self, socket: Any) -> None:
-        self.paths.append(socket.request.path)
+        # websockets 10 (kirkstone's, in the ptest) has socket.path; 13+ socket.request
+        path = socket.request.path if hasattr(socket, "request") else socket.path
+        self.paths.append(path)
         self.subprotocols.append(socket.subprotocol)
-        self.station = CentralSystem(socket.request.path.strip("/"), socket, self)
+        self.station = CentralSystem(path.strip("/"), socket, self)
         with contextlib.suppress(websockets.ConnectionClosed):
             await self.station.start()
 
