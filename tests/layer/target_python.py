@@ -21,6 +21,7 @@ from tests.layer import recipe
 # The recipe names of the third-party packages, and the distribution each installs.
 DISTRIBUTIONS = {
     "python3-hypothesis": "hypothesis",
+    "python3-ocpp": "ocpp",
     "python3-paho-mqtt": "paho-mqtt",
     "python3-periphery": "python-periphery",
     "python3-pytest": "pytest",

@@ -28,6 +28,7 @@ THIRD_PARTY = {
     "pytest": "python3-pytest",
     "hypothesis": "python3-hypothesis",
     "websockets": "python3-websockets",
+    "ocpp": "python3-ocpp",
 }
 # Programs (not Python modules) the code looks up with shutil.which or host_tools, or runs
 # from a path in a module's config, and their packages; OPTIONAL ones only enable a test that

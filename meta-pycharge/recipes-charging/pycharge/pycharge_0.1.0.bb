@@ -32,7 +32,7 @@ INITSCRIPT_PARAMS = "defaults 90 10"
 
 # Configurations shipped in /etc/pycharge (all of src/pycharge/configs, a test checks it);
 # config.yaml, a copy of PYCHARGE_DEFAULT_CONFIG, is the one the services run.
-PYCHARGE_CONFIGS = "bsp-only-2026.yaml bsp-only.yaml"
+PYCHARGE_CONFIGS = "bsp-only-2026.yaml bsp-only-ocpp.yaml bsp-only.yaml"
 PYCHARGE_DEFAULT_CONFIG ?= "bsp-only.yaml"
 # Test folders that need host tools (bitbake, kas, oelint-adv, qemu...) or parts of the
 # checkout that are not installed (bench/): not packaged.
@@ -90,6 +90,7 @@ RDEPENDS:${PN} += "\
     python3-logging \
     python3-math \
     python3-netclient \
+    python3-ocpp \
     python3-paho-mqtt \
     python3-periphery \
     python3-profile \

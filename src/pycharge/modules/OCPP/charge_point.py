@@ -1,0 +1,110 @@
+"""What the CSMS may ask of the charge point: the ocpp library's routing, one handler per action.
+
+Each handler runs on the websocket's loop and hands the work to the module's thread
+(``on_module``), where the charge point's state lives. The library answers actions without a
+handler with a NotImplemented CALLERROR and schema-invalid requests with one of their own;
+frames it cannot read at all it only logs, so those are answered here (OCPP-J §4.2.3).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from ocpp.exceptions import OCPPError
+from ocpp.messages import CallError, unpack
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action
+
+OnModule = Callable[..., Awaitable[Any]]
+log = logging.getLogger("pycharge.module.ocpp.messages")
+
+
+def unique_id_of(raw: str) -> str:
+    """The message id of a frame, if it has one where OCPP-J puts it; else "-1"."""
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return "-1"
+    return frame[1] if isinstance(frame, list) and len(frame) > 1 and isinstance(
+        frame[1], str) else "-1"
+
+
+class Station(Protocol):
+    """The module's side of the requests (see module.py); each returns the answer's fields."""
+
+    def get_configuration(self, key: list[str] | None) -> dict[str, Any]: ...
+    def change_configuration(self, key: str, value: str) -> str: ...
+    def remote_start(self, id_tag: str, connector_id: int | None) -> str: ...
+    def remote_stop(self, transaction_id: int) -> str: ...
+    def reset(self, kind: str) -> str: ...
+    def unlock(self, connector_id: int) -> Future | str: ...
+    def trigger(self, message: str, connector_id: int | None) -> str: ...
+
+
+class StationChargePoint(ChargePoint):
+    """The library's 1.6 charge point, answering from the module's state."""
+
+    def __init__(self, cp_id: str, socket: Any, station: Station, on_module: OnModule,
+                 response_timeout: int) -> None:
+        super().__init__(cp_id, socket, response_timeout)
+        self.station, self.on_module = station, on_module
+
+    async def route_message(self, raw_msg: str) -> None:
+        log.debug("%s <- %s", self.id, raw_msg)
+        try:
+            unpack(raw_msg)
+        except OCPPError as exc:
+            log.warning("%s: unreadable frame from the CSMS (%s): %.200s", self.id,
+                        exc.description, raw_msg)
+            await self._send(CallError(unique_id_of(raw_msg), exc.code, exc.description,
+                                       {}).to_json())
+            return
+        await super().route_message(raw_msg)
+
+    @on(Action.get_configuration)
+    async def _get_configuration(self, key: list[str] | None = None, **_: Any) -> Any:
+        return call_result.GetConfiguration(**await self.on_module(
+            self.station.get_configuration, key))
+
+    @on(Action.change_configuration)
+    async def _change_configuration(self, key: str, value: str, **_: Any) -> Any:
+        return call_result.ChangeConfiguration(await self.on_module(
+            self.station.change_configuration, key, value))
+
+    @on(Action.remote_start_transaction)
+    async def _remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:
+        return call_result.RemoteStartTransaction(await self.on_module(
+            self.station.remote_start, id_tag, connector_id))
+
+    @on(Action.remote_stop_transaction)
+    async def _remote_stop(self, transaction_id: int, **_: Any) -> Any:
+        return call_result.RemoteStopTransaction(await self.on_module(
+            self.station.remote_stop, transaction_id))
+
+    @on(Action.reset)
+    async def _reset(self, type: str, **_: Any) -> Any:
+        return call_result.Reset(await self.on_module(self.station.reset, type))
+
+    @on(Action.unlock_connector)
+    async def _unlock(self, connector_id: int, **_: Any) -> Any:
+        return call_result.UnlockConnector(await self.on_module(self.station.unlock,
+                                                                connector_id))
+
+    @on(Action.trigger_message)
+    async def _trigger(self, requested_message: str, connector_id: int | None = None,
+                       **_: Any) -> Any:
+        return call_result.TriggerMessage(await self.on_module(
+            self.station.trigger, requested_message, connector_id))
+
+    @on(Action.data_transfer)
+    async def _data_transfer(self, vendor_id: str, **_: Any) -> Any:
+        return call_result.DataTransfer("UnknownVendorId")  # no vendor extensions
+
+    @on(Action.clear_cache)
+    async def _clear_cache(self, **_: Any) -> Any:
+        return call_result.ClearCache("Accepted")  # no authorization cache is kept yet

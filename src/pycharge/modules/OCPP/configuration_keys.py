@@ -1,0 +1,74 @@
+"""The OCPP 1.6 configuration keys pycharge knows: profile, type, whether the CSMS may change them.
+
+``ChargePointConfigPath`` holds them by profile (libocpp's layout); GetConfiguration and
+ChangeConfiguration see them flat, as strings (OCPP 1.6 §9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    profile: str
+    type: type  # bool, int or str
+    readonly: bool = False
+    required: bool = False
+    minimum: int | None = None
+
+
+KEYS: dict[str, Key] = {
+    "ChargePointId": Key("Internal", str, readonly=True, required=True),
+    "CentralSystemURI": Key("Internal", str, readonly=True, required=True),
+    "ChargePointModel": Key("Internal", str, readonly=True, required=True),
+    "ChargePointVendor": Key("Internal", str, readonly=True, required=True),
+    "ChargeBoxSerialNumber": Key("Internal", str, readonly=True),
+    "FirmwareVersion": Key("Internal", str, readonly=True),
+    "AuthorizeRemoteTxRequests": Key("Core", bool, required=True),
+    "ClockAlignedDataInterval": Key("Core", int, required=True, minimum=0),
+    "ConnectionTimeOut": Key("Core", int, required=True, minimum=0),
+    "GetConfigurationMaxKeys": Key("Core", int, readonly=True, required=True, minimum=1),
+    "HeartbeatInterval": Key("Core", int, required=True, minimum=0),
+    "LocalAuthorizeOffline": Key("Core", bool, required=True),
+    "LocalPreAuthorize": Key("Core", bool, required=True),
+    "MeterValuesAlignedData": Key("Core", str, required=True),
+    "MeterValuesSampledData": Key("Core", str, required=True),
+    "MeterValueSampleInterval": Key("Core", int, required=True, minimum=0),
+    "NumberOfConnectors": Key("Core", int, readonly=True, required=True, minimum=1),
+    "ResetRetries": Key("Core", int, required=True, minimum=0),
+    "StopTransactionOnEVSideDisconnect": Key("Core", bool, required=True),
+    "StopTransactionOnInvalidId": Key("Core", bool, required=True),
+    "StopTxnAlignedData": Key("Core", str, required=True),
+    "StopTxnSampledData": Key("Core", str, required=True),
+    "SupportedFeatureProfiles": Key("Core", str, readonly=True, required=True),
+    "TransactionMessageAttempts": Key("Core", int, required=True, minimum=0),
+    "TransactionMessageRetryInterval": Key("Core", int, required=True, minimum=0),
+    "UnlockConnectorOnEVSideDisconnect": Key("Core", bool, required=True),
+    "WebSocketPingInterval": Key("Core", int, minimum=0),
+    "SecurityProfile": Key("Security", int, minimum=0),
+}
+PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCharging",
+            "FirmwareManagement", "Reservation")
+REQUIRED_PROFILES = ("Internal", "Core", "Security")
+FEATURE_PROFILES = {"Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
+                    "SmartCharging", "RemoteTrigger"}
+
+
+def to_text(value: object) -> str:
+    """A value as GetConfiguration reports it: booleans in lower case."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def parse(key: Key, text: str) -> object:
+    """A ChangeConfiguration value as the key's type; ValueError if it is not one."""
+    if key.type is bool:
+        if text.lower() not in ("true", "false"):
+            raise ValueError("true or false")
+        return text.lower() == "true"
+    if key.type is int:
+        number = int(text)
+        if key.minimum is not None and number < key.minimum:
+            raise ValueError(f"at least {key.minimum}")
+        return number
+    return text

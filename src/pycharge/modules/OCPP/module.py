@@ -1,0 +1,220 @@
+"""OCPP: an OCPP 1.6J charge point for EVerest configurations (see manifest.yaml).
+
+The charge point's state (connectors, configuration) lives on the module's thread; the
+websocket runs on a thread of its own (``connection``) and hands every CSMS request back here.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from pycharge.modules.OCPP.config import ChargePointConfig
+from pycharge.modules.OCPP.connection import Link
+from pycharge.modules.OCPP.transactions import Connector
+from pycharge.runtime.module import Connection, Implementation, Module
+
+AUTHORIZE_TIMEOUT_S = 10.0
+
+
+def configs_dir() -> Path:
+    return Path(str(importlib.resources.files("pycharge.configs")))
+
+
+class ChargePointControl(Implementation):
+    def stop(self) -> bool:
+        return False  # the connection is kept for the module's life (not implemented yet)
+
+    def restart(self) -> bool:
+        return False
+
+
+class Validator(Implementation):
+    def validate_token(self, provided_token: dict[str, Any]) -> dict[str, Any]:
+        """Authorize.req; Timeout if the CSMS does not answer (or is away)."""
+        module: OCPP = self.module  # type: ignore[assignment]
+        tag = provided_token["id_token"]["value"]
+        try:
+            answer = module.link.request("Authorize", {"id_tag": tag}).result(AUTHORIZE_TIMEOUT_S)
+        except Exception:
+            answer = None
+        status = answer.id_tag_info["status"] if answer is not None else "Timeout"
+        return {"authorization_status": status, "tariff_messages": []}
+
+
+class DataTransfer(Implementation):
+    def data_transfer(self, request: dict[str, Any]) -> dict[str, Any]:
+        module: OCPP = self.module  # type: ignore[assignment]
+        payload = {"vendor_id": request["vendor_id"], "message_id": request.get("message_id"),
+                   "data": request.get("data")}
+        try:
+            answer = module.link.request("DataTransfer", payload).result(AUTHORIZE_TIMEOUT_S)
+        except Exception:
+            answer = None
+        if answer is None:
+            return {"status": "Offline"}
+        return {"status": answer.status, "data": answer.data or ""}
+
+
+class OCPP(Module):
+    implementations = {"main": ChargePointControl, "auth_validator": Validator,
+                       "data_transfer": DataTransfer}
+
+    def init(self) -> None:
+        database = Path(self.config["DatabasePath"])
+        self.settings = ChargePointConfig(configs_dir() / self.config["ChargePointConfigPath"],
+                                          database / self.config["UserConfigPath"])
+        if self.config["EnableExternalWebsocketControl"]:
+            self.log.warning("EnableExternalWebsocketControl is not implemented yet")
+        self.evses: list[Connection] = self.connections("evse_manager")
+        self.connectors = [Connector(i) for i in range(1, len(self.evses) + 1)]
+        self.online = False
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
+            evse.subscribe("session_event",
+                           lambda event, c=connector: self._on_session_event(c, event))
+            evse.subscribe("powermeter", lambda meter, c=connector: setattr(c, "meter", meter))
+        self.link = Link(self.settings["CentralSystemURI"], self.settings["ChargePointId"], self,
+                         self._on_module, self._setting, database, self._on_state,
+                         self._on_started, self.stopping)
+
+    def ready(self) -> None:
+        for implementation in ("main", "ocpp_generic"):
+            self.impl[implementation].publish("is_connected", False)
+        delay = self.config["DelayOcppStart"] / 1000.0
+        self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
+        interval = self.settings["MeterValueSampleInterval"]
+        if interval > 0:
+            self.every(interval, self._sample)
+
+    def shutdown(self) -> None:
+        self.link.close()
+
+    def _setting(self, name: str) -> Any:
+        """A key as of now, from any thread (values are replaced, never changed in place)."""
+        return self.settings.get(name) if name in self.settings.values else self.config.get(name)
+
+    def _on_module(self, fn: Any, *args: Any) -> Future:
+        """Run ``fn(*args)`` on our thread; the future holds its result (for the loop)."""
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except Exception as exc:
+                future.set_exception(exc)
+        self.submit(run)
+        return future
+
+    # -- from the link's thread -------------------------------------------------------------
+    def _on_state(self, online: bool, boot: dict[str, Any] | None) -> None:
+        self.submit(self._state_changed, online, boot)
+
+    def _state_changed(self, online: bool, boot: dict[str, Any] | None) -> None:
+        """Connected (after an accepted BootNotification, whose interval becomes the
+        HeartbeatInterval, as OCPP 1.6 §4.2 says) or gone (told once per outage)."""
+        if not online and not self.online:
+            return
+        if boot is not None and boot["interval"] > 0 and \
+                boot["interval"] != self.settings["HeartbeatInterval"]:
+            self.settings.change("HeartbeatInterval", str(boot["interval"]))
+        self.online = online
+        for implementation in ("main", "ocpp_generic"):
+            self.impl[implementation].publish("is_connected", online)
+        if online:
+            self._status_all()
+
+    def _on_started(self, local_tx: str, transaction_id: int) -> None:
+        self.submit(self._started, local_tx, transaction_id)
+
+    def _started(self, local_tx: str, transaction_id: int) -> None:
+        for connector in self.connectors:
+            if connector.local_tx == local_tx:
+                connector.transaction_id = transaction_id
+
+    # -- from EvseManagers ------------------------------------------------------------------
+    def _on_session_event(self, connector: Connector, event: dict[str, Any]) -> None:
+        before, local_tx = connector.status, connector.local_tx
+        for action, payload in connector.on_event(event):
+            self.link.enqueue(action, payload, connector.local_tx or local_tx or "")
+        if connector.status != before:
+            self.link.send("StatusNotification", connector.status_notification())
+
+    def _status_all(self) -> None:
+        self.link.send("StatusNotification", {"connector_id": 0, "error_code": "NoError",
+                                              "status": "Available"})
+        for connector in self.connectors:
+            self.link.send("StatusNotification", connector.status_notification())
+
+    def _sample(self) -> None:
+        for connector in self.connectors:
+            payload = connector.meter_values()
+            if payload is None or connector.local_tx is None:
+                continue
+            self.link.enqueue("MeterValues", payload, connector.local_tx)
+
+    # -- the CSMS's requests (charge_point.Station) ------------------------------------------
+    def get_configuration(self, key: list[str] | None) -> dict[str, Any]:
+        known, unknown = self.settings.listed(key)
+        return {"configuration_key": known, "unknown_key": unknown or None}
+
+    def change_configuration(self, key: str, value: str) -> str:
+        return self.settings.change(key, value)
+
+    def remote_start(self, id_tag: str, connector_id: int | None) -> str:
+        if connector_id is not None and not 1 <= connector_id <= len(self.connectors):
+            return "Rejected"
+        token: dict[str, Any] = {
+            "id_token": {"value": id_tag, "type": "Central"}, "authorization_type": "OCPP",
+            "prevalidated": not self.settings["AuthorizeRemoteTxRequests"]}
+        if connector_id is not None:
+            token["connectors"] = [connector_id]
+        self.impl["auth_provider"].publish("provided_token", token)
+        return "Accepted"
+
+    def remote_stop(self, transaction_id: int) -> str:
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
+            if connector.local_tx is not None and connector.transaction_id == transaction_id:
+                evse.call_async("stop_transaction", request={"reason": "Remote"})
+                return "Accepted"
+        return "Rejected"
+
+    def reset(self, kind: str) -> str:
+        """Stop the transactions now (reason SoftReset/HardReset), reset after ResetStopDelay."""
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
+            if connector.local_tx is not None:
+                evse.call_async("stop_transaction", request={"reason": f"{kind}Reset"})
+        system = self.connection("system")
+        self.call_later(self.config["ResetStopDelay"],
+                        lambda: system.call_async("reset", type=kind, scheduled=False))
+        return "Accepted"
+
+    def unlock(self, connector_id: int) -> Future | str:
+        """Unlocked, UnlockFailed, or NotSupported (no such connector, or no lock)."""
+        if not 1 <= connector_id <= len(self.evses):
+            return "NotSupported"
+        answer: Future = Future()
+
+        def done(call: Future) -> None:
+            failed = call.exception() is not None
+            answer.set_result("UnlockFailed" if failed else
+                              "Unlocked" if call.result() else "NotSupported")
+        self.evses[connector_id - 1].call_async("force_unlock",
+                                                connector_id=connector_id).add_done_callback(done)
+        return answer
+
+    def trigger(self, message: str, connector_id: int | None) -> str:
+        targets = [c for c in self.connectors if connector_id in (None, c.id)]
+        if message == "StatusNotification":
+            for connector in targets:
+                self.link.send("StatusNotification", connector.status_notification())
+        elif message == "Heartbeat":
+            self.link.send("Heartbeat", {})
+        elif message == "MeterValues":
+            for connector in targets:
+                if (payload := connector.meter_values()) is not None:
+                    self.link.send("MeterValues", payload)
+        else:
+            return "NotImplemented"
+        return "Accepted"

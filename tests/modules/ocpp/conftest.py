@@ -1,0 +1,78 @@
+"""bsp-only-ocpp.yaml on the simulated board, connected to a real CSMS on loopback."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import Mosquitto, free_port
+from tests.modules.ocpp.csms import Csms
+from tests.sil.stack import Sil, sil_stack
+
+CONFIGS = importlib.resources.files("pycharge.configs")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every scenario runs the whole stack in real time: mark them slow."""
+    for item in items:
+        if Path(__file__).parent in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
+@dataclass
+class Charger:
+    """The stack's configuration files; :meth:`run` starts it (again) on them."""
+
+    tmp_path: Path
+    broker: Mosquitto
+    csms: Csms
+
+    @property
+    def database(self) -> Path:
+        return self.tmp_path / "ocpp"
+
+    def config(self) -> dict[str, Any]:
+        ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
+        ocpp["Internal"]["CentralSystemURI"] = self.csms.url
+        ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1)
+        ocpp_path = self.tmp_path / "ocpp-config.json"
+        ocpp_path.write_text(json.dumps(ocpp))
+        config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
+        modules = config["active_modules"]
+        modules["ocpp"]["config_module"].update(ChargePointConfigPath=str(ocpp_path),
+                                                DatabasePath=str(self.database))
+        system = self.tmp_path / "system"
+        modules["system"]["config_module"] = {
+            "simulate_system_commands": True, "download_dir": str(system / "downloads"),
+            "state_dir": str(system / "state"), "log_dir": str(system / "logs")}
+        return config
+
+    def run(self) -> Any:
+        return sil_stack(self.tmp_path, self.broker, self.config())
+
+
+@pytest.fixture
+def csms() -> Iterator[Csms]:
+    server = Csms(free_port())
+    server.start()
+    yield server
+    if server._thread is not None and server._thread.is_alive():
+        server.stop()
+
+
+@pytest.fixture
+def charger(tmp_path: Path, mosquitto: Mosquitto, csms: Csms) -> Charger:
+    return Charger(tmp_path, mosquitto, csms)
+
+
+@pytest.fixture
+def sil(charger: Charger) -> Iterator[Sil]:
+    with charger.run() as stack:
+        yield stack
