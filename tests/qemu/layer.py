@@ -51,11 +51,20 @@ def install_harness(root: Path, run_ptest_args: str) -> None:
     (root / "etc/mosquitto/qemu.conf").write_text(MOSQUITTO_CONF)
 
 
+def install_ocpp(root: Path) -> None:
+    """The ocpp package as meta-pycharge's python3-ocpp installs it (pure Python; Debian has
+    no package of it), taken from the venv that runs this harness."""
+    import ocpp
+    shutil.copytree(Path(ocpp.__file__).parent, root / SITE / "ocpp",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
 def build_layer(workdir: Path, run_ptest_args: str = "") -> Path:
     """Write ``workdir``/pycharge.cpio.gz from the checkout as it is now."""
     staged = stage(workdir)
     root = staged.root
     for_the_guest(root, staged.site_packages)
+    install_ocpp(root)
     install_harness(root, run_ptest_args)
     precompile(root, SITE, PTEST_DIR, HARNESS)
     root.chmod(0o755)  # its "." entry sets the mode of the guest's /

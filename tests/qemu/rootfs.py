@@ -31,6 +31,7 @@ GUEST_PYTHON = "3.11"
 PACKAGES = (
     "busybox-static", "python3", "python3-yaml", "python3-paho-mqtt", "python3-periphery",
     "mosquitto", "python3-pytest", "python3-hypothesis", "openssl", "python3-websockets",
+    "python3-jsonschema",
 )
 # Marked installed in the private status file: busybox stands in for them, or they only matter
 # to dpkg's maintainer scripts, which never run here. Keeps the closure small (63 instead of 83).
