@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pycharge.modules.CbSystem.files import fsync_directory
 from pycharge.modules.CbSystem.urls import LocationError, check_location, http_client
+from pycharge.runtime.durable_files import fsync_directory
 
 CHUNK = 64 * 1024
 PARTIAL_SUFFIX = ".part"

@@ -16,7 +16,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pycharge.modules.CbSystem.files import fsync_directory, write_atomically
+from pycharge.runtime.durable_files import fsync_directory, write_atomically
 
 MARKER_FILE = "firmware-update.marker"
 log = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ atomically (temp + fsync + rename) so that a power cut leaves the old or the new
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from pycharge.modules.OCPP.configuration_keys import (
     parse,
     to_text,
 )
+from pycharge.runtime.durable_files import write_atomically
 from pycharge.runtime.usererror import UserError
 
 TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string"}
@@ -77,22 +77,6 @@ def problems(raw: dict[str, Any], path: Path, base: bool = True) -> list[str]:
     return found
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` so that a power cut leaves either the old or the new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    with open(temp, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class ChargePointConfig:
     """The keys of the base file with the overlay's on top; changes go to the overlay."""
 
@@ -141,5 +125,7 @@ class ChargePointConfig:
             return "Rejected"
         self.values[name] = value
         self.overlay.setdefault(key.profile, {})[name] = value
-        write_atomically(self.user_path, json.dumps(self.overlay, indent=2, sort_keys=True))
+        self.user_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.user_path,
+                         json.dumps(self.overlay, indent=2, sort_keys=True).encode())
         return "Accepted"
