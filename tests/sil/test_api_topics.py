@@ -65,8 +65,6 @@ def test_telemetry_follows_the_relays(sil: Sil) -> None:
     sil.api("stop_charging")
     sil.probe.wait_for(lambda _m: _latest(sil, topic) == {"phase_seq_error": False})
     assert sil.board.snapshot()["relays"]["1"]["contact"] is False
-    sil.hold(1.5)  # republished every second, still open
-    assert sil.probe.payloads(topic)[-1] == {"phase_seq_error": False}
 
 
 def _limits(schedules: Any) -> list[float] | None:

@@ -15,6 +15,12 @@ from tests.support.stack import running, write_config
 from tests.support.waiting import wait_until
 
 METER = {"timestamp": "2026-03-01T12:00:00.000Z", "energy_Wh_import": {"total": 1234.5678}}
+CAPABILITIES = {"max_current_A_import": 32.0, "min_current_A_import": 6.0,
+                "max_phase_count_import": 3, "min_phase_count_import": 1,
+                "max_current_A_export": 0.0, "min_current_A_export": 0.0,
+                "max_phase_count_export": 3, "min_phase_count_export": 1,
+                "supports_changing_phases_during_charging": False, "supports_cp_state_E": True,
+                "connector_type": "IEC62196Type2Socket"}
 
 
 def state(api: Api, expected: str) -> dict:
@@ -50,14 +56,17 @@ def test_session_events_drive_the_state(api: Api) -> None:
     state(api, "Unplugged")
 
 
-def test_evse_variables_are_passed_on_rounded_and_repeated(api: Api) -> None:
+def test_evse_variables_are_passed_on_rounded_and_capabilities_repeated(api: Api) -> None:
     api.evse.submit(api.evse.publish, "powermeter", METER)
     api.evse.submit(api.evse.publish, "limits", {"uuid": "evse", "max_current": 15.996,
                                                  "nr_of_phases_available": 3})
     assert api.latest("evse/var/powermeter")["energy_Wh_import"] == {"total": 1234.57}
     assert api.latest("evse/var/limits")["max_current"] == 16.0
-    seen = len(api.probe.payloads(api.prefix + "evse/var/limits"))
-    api.probe.wait_for(lambda _m: len(api.probe.payloads(api.prefix + "evse/var/limits")) > seen)
+    api.evse.submit(api.evse.publish, "hw_capabilities", CAPABILITIES)
+    topic = api.prefix + "evse/var/hardware_capabilities"
+    api.probe.wait_for(lambda _m: len(api.probe.payloads(topic)) > 0)
+    seen = len(api.probe.payloads(topic))
+    api.probe.wait_for(lambda _m: len(api.probe.payloads(topic)) > seen)  # EVerest's 1 s repeat
 
 
 def test_commands_reach_the_evse(api: Api) -> None:

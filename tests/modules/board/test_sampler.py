@@ -19,13 +19,16 @@ from pycharge.modules.CbTarragonDriver.heartbeat import HeartbeatWatch
 from pycharge.modules.CbTarragonDriver.power import PowerControl
 from pycharge.modules.CbTarragonDriver.rcm import RcmInput
 from pycharge.modules.CbTarragonDriver.relays import MIN_CLOSE_INTERVAL_S, Relay
-from pycharge.modules.CbTarragonDriver.sampler import Sampler
+from pycharge.modules.CbTarragonDriver.sampler import CLOSED_SAMPLE_PERIOD_S, Sampler
 from pycharge.simulation.board import Board
 from tests.modules.board.support import Recorder, sim_board
 from tests.support.clocks import ManualClock
 
 log = logging.getLogger("test.sampler")
 DUTY_16A = 26.7
+# Relays closed: a change between two samples is seen by the next one, a whole charging sample
+# period later, and confirmed by the one after it, which follows at once.
+CHARGING_REACTION_S = CLOSED_SAMPLE_PERIOD_S + MEASUREMENT_S + 1e-9
 
 
 @dataclass
@@ -145,9 +148,8 @@ def test_relays_open_within_one_sample_of_the_confirmed_change(car_state: str, r
     r.charging()
     r.board.set_car_state(car_state)
     r.run_until(lambda: not r.board.relays[1].coil)
-    # first sample sees it, the second confirms it and opens: within two sample periods of the
-    # change, i.e. within one sample period after the confirmation
-    assert reaction(r, ("car", "state", car_state)) <= 2 * MEASUREMENT_S + 1e-9
+    # the next sample sees it, the one right after confirms it and opens
+    assert reaction(r, ("car", "state", car_state)) <= CHARGING_REACTION_S
     assert r.power.forbidden_by == reason
 
 
@@ -158,7 +160,7 @@ def test_state_f_opens_the_relays() -> None:
         r.duty(0.0)
     r.board.log.record(r.clock.now, "test", "duty", 0.0)
     r.run_until(lambda: not r.board.relays[1].coil)
-    assert reaction(r, ("test", "duty", 0.0)) <= 2 * MEASUREMENT_S + 1e-9
+    assert reaction(r, ("test", "duty", 0.0)) <= CHARGING_REACTION_S
     assert r.power.forbidden_by == "CP state F"
 
 
@@ -167,7 +169,7 @@ def test_d_without_ventilation_opens_the_relays() -> None:
     r.charging()
     r.board.set_car_state("D")
     r.run_until(lambda: not r.board.relays[1].coil)
-    assert reaction(r, ("car", "state", "D")) <= 2 * MEASUREMENT_S + 1e-9
+    assert reaction(r, ("car", "state", "D")) <= CHARGING_REACTION_S
     assert r.sampler.cp.verdict.ventilation
 
 
@@ -185,7 +187,7 @@ def test_rcm_trip_opens_within_one_sample_and_blocks_closing() -> None:
     r.charging()
     r.board.set_fault("rcm_trip", True)
     r.run_until(lambda: not r.board.relays[1].coil)
-    assert reaction(r, ("fault", "rcm_trip", True)) <= MEASUREMENT_S + 1e-9
+    assert reaction(r, ("fault", "rcm_trip", True)) <= CLOSED_SAMPLE_PERIOD_S + 1e-9
     assert r.recorder.of("rcm") == [True]
     assert r.power.request(True, r.clock.now) == "RCM tripped"
     r.board.set_fault("rcm_trip", False)
@@ -199,7 +201,7 @@ def test_diode_fault_opens_and_latches_until_a() -> None:
     r.charging()
     r.board.set_fault("diode_short", True)
     r.run_until(lambda: not r.board.relays[1].coil)
-    assert reaction(r, ("fault", "diode_short", True)) <= 2 * MEASUREMENT_S + 1e-9
+    assert reaction(r, ("fault", "diode_short", True)) <= CHARGING_REACTION_S
     assert r.sampler.cp.verdict.diode
     r.board.set_fault("diode_short", False)
     r.steps(5)
@@ -215,7 +217,7 @@ def test_cp_short_opens_and_reads_e() -> None:
     r.charging()
     r.board.set_fault("cp_short", True)
     r.run_until(lambda: not r.board.relays[1].coil)
-    assert reaction(r, ("fault", "cp_short", True)) <= 2 * MEASUREMENT_S + 1e-9
+    assert reaction(r, ("fault", "cp_short", True)) <= CHARGING_REACTION_S
     verdict = r.sampler.cp.verdict
     assert verdict.short and verdict.state.value == "E"
 
@@ -225,8 +227,8 @@ def test_heartbeat_loss_opens_and_return_allows_again() -> None:
     r.charging()
     start = r.clock.now
     r.run_until(lambda: not r.board.relays[1].coil, limit_s=5.0)
-    assert 3.0 < r.clock.now - r.heartbeat._last["evse"] <= 3.0 + 2 * MEASUREMENT_S
-    assert r.clock.now - start < 3.0 + 2 * MEASUREMENT_S
+    assert 3.0 < r.clock.now - r.heartbeat._last["evse"] <= 3.0 + CLOSED_SAMPLE_PERIOD_S + 1e-9
+    assert r.clock.now - start < 3.0 + CHARGING_REACTION_S
     assert r.power.forbidden_by == "no heartbeat from evse"
     assert not r.heartbeat.beat("evse", 1, r.clock.now)
     r.steps(1)
@@ -299,7 +301,8 @@ def test_sample_period_follows_what_a_late_sample_could_cost() -> None:
     r.run_until(lambda: r.power.forbidden_by is None)
     assert r.power.request(True, r.clock.now) is None
     r.run_until(lambda: ("power", "PowerOn") in r.recorder.calls)
-    assert _period(r) == pytest.approx(MEASUREMENT_S), "relays closed: full rate"
+    r.run_until(lambda: not r.power.contactors.busy)
+    assert _period(r) == pytest.approx(CLOSED_SAMPLE_PERIOD_S), "relays closed, all settled"
 
 
 def test_a_long_sample_still_sees_an_excursion_between_two_reads() -> None:

@@ -1,8 +1,10 @@
 """The classic API of one EvseManager: ``everest_api/<evse>/var/...`` and ``.../cmd/...``.
 
-Variables are published when they change and again every second (``publish_periodic``), so a
-display that connects late sees everything within a second. Commands are read at once (a bad
-payload is logged and dropped) and carried out once every EVSE of the API is ready.
+Variables are published when they change. The ones EVerest's API repeats every second
+(datetime, session_info, hardware_capabilities, selected_protocol) are repeated by
+``publish_periodic`` too; limits and powermeter come from the EvseManager every second anyway, so
+repeating them would only double the traffic. Commands are read at once (a bad payload is logged
+and dropped) and carried out once every EVSE of the API is ready.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 BASE = "everest_api/"
 INOPERATIVE = "evse_manager/Inoperative"
+REPEATED = ("hardware_capabilities", "selected_protocol")  # as EVerest's API, every second
 Action = Callable[[], None]
 
 
@@ -44,16 +47,16 @@ class EvseChannel:
         self.ready = False
         self.schedule: dict[str, Any] | None = None  # ocpp#/ChargingSchedule, once known
         self.session = SessionInfo(api.clock.monotonic)
-        self._latest: dict[str, str] = {}
+        self._repeated: dict[str, str] = {}
         self._inoperative: set[str] = set()
         rounded = api.rounding.apply
         evse.subscribe("ready", self._on_ready)
         evse.subscribe("session_event", self._on_session_event)
         evse.subscribe("hw_capabilities", lambda caps: self._keep(
             "hardware_capabilities", json.dumps(rounded("hardware_capabilities", caps))))
-        evse.subscribe("limits", lambda limits: self._keep(
+        evse.subscribe("limits", lambda limits: self._publish(
             "limits", json.dumps(rounded("limits", limits))))
-        evse.subscribe("telemetry", lambda telemetry: self._keep(
+        evse.subscribe("telemetry", lambda telemetry: self._publish(
             "telemetry", json.dumps(everest_telemetry(rounded("telemetry", telemetry)))))
         evse.subscribe("enforced_limits", self._on_enforced_limits)
         evse.subscribe("powermeter", self._on_powermeter)
@@ -71,14 +74,16 @@ class EvseChannel:
         self.api.publish_external(f"{self.base}/var/{name}", payload)
 
     def _keep(self, name: str, payload: str) -> None:
-        self._latest[name] = payload
+        """Publish a variable that is repeated every second."""
+        self._repeated[name] = payload
         self._publish(name, payload)
 
     def publish_periodic(self) -> None:
         self._publish("datetime", rfc3339())
         self._publish("session_info", json.dumps(self.session.to_json()))
-        for name, payload in self._latest.items():
-            self._publish(name, payload)
+        for name in REPEATED:
+            if name in self._repeated:
+                self._publish(name, self._repeated[name])
 
     def _on_ready(self, ready: bool) -> None:
         if ready and not self.ready:
@@ -110,7 +115,7 @@ class EvseChannel:
 
     def _on_powermeter(self, meter: dict[str, Any]) -> None:
         self.session.on_meter(meter)
-        self._keep("powermeter", json.dumps(self.api.rounding.apply("powermeter", meter)))
+        self._publish("powermeter", json.dumps(self.api.rounding.apply("powermeter", meter)))
 
     def _on_error_raised(self, error: Error) -> None:
         self.api.seen_errors[error.uuid] = error

@@ -3,8 +3,9 @@
 Per EvseManager it publishes the session, limits, meter, telemetry and capabilities and accepts
 enable/disable, pause/resume/stop, unlock and limit commands (see ``evse_channel``). Besides
 that it publishes the list of EVSEs, the active errors (from the error history if one is
-connected, else the errors of the EVSEs it watches), the OCPP connection status, the charging
-schedules the EVSEs are held to and the charger information file, every second.
+connected, else the errors of the EVSEs it watches), the OCPP connection status and the
+charger information file every second, and the charging schedules the EVSEs are held to when
+they change (as EVerest publishes OCPP's only when updated).
 """
 
 from __future__ import annotations
@@ -98,7 +99,6 @@ class API(Module):
         for channel in self.channels:
             channel.publish_periodic()
         self.publish_external(f"{BASE}ocpp/var/connection_status", "unknown")  # no OCPP here
-        self.publish_charging_schedules()
         if self.info is not None:
             self.publish_external(f"{BASE}info/var/info", json.dumps(self.info, default=str))
         self._publish_active_errors()

@@ -7,14 +7,19 @@ open within one sample period of the confirmed change. What the module has to pu
 to the listener, which queues it for the module's own thread.
 
 The sample period follows what a late sample could cost (IEC 61851-1: 100 ms from C->B, a
-disconnect or a fault to de-energized). With the relays closed, a close pending or a state
-still settling, the loop runs at full rate (one 3.5 ms measurement after the other), so the
-two-sample debounce confirms a change within about 8 ms. With the relays open nothing can be
-de-energized late: with PWM on (the car may ask for power) it samples every 20 ms, so the
-relays close at most a few tens of ms later than they could; with PWM off (no car, or a car
-not yet authorized) every ``cp_idle_sample_period_ms`` (default 100 ms), which only delays
-noticing a plug-in. In a long wait the peak detectors are released at its start, so the reading
-at its end holds the CP's extremes over the whole wait: an excursion between two readings is
+disconnect or a fault to de-energized; our goal for C->B is contacts open within 30 ms). A CP
+change is seen at the end of the sample in which it happens (the peak detectors hold what came
+since their release) and confirmed by the next sample, which follows at once: while a change,
+a close or a relay's feedback is pending the loop runs at full rate (one 3.5 ms measurement
+after the other). With the relays closed and all settled it samples every 8 ms: a car leaving
+C raises the positive peak (B 9 V, A 12 V above C's 6 V), so the relays' coils are off within
+8 + 3.5 ms of the change and their contacts (15 ms release) within about 27 ms; a fall (D, E, a
+diode fault) can need one sample more, about 20 ms to the coils. With the relays open nothing
+can be de-energized late: with PWM on (the car may ask for power) it samples every 20 ms, so
+the relays close at most a few tens of ms later than they could; with PWM off (no car, or a car
+not yet authorized) every ``cp_idle_sample_period_ms`` (default 200 ms), which only delays
+noticing a plug-in. A long sample releases the peak detectors at its start, so the reading at
+its end holds the CP's extremes over the whole wait: an excursion between two readings is
 still seen.
 """
 
@@ -34,7 +39,8 @@ from pycharge.modules.CbTarragonDriver.power import PowerControl
 from pycharge.modules.CbTarragonDriver.rcm import RcmInput
 
 REPUBLISH_AFTER_SAMPLES = 2  # a state needs two samples after a CP change to be confirmed
-PWM_SAMPLE_PERIOD_S = 0.020  # relays open, PWM on: see the module docstring
+CLOSED_SAMPLE_PERIOD_S = 0.008  # relays closed, nothing pending: see the module docstring
+PWM_SAMPLE_PERIOD_S = 0.020  # relays open, PWM on
 
 
 class Listener(Protocol):
@@ -150,16 +156,18 @@ class Sampler:
         return "proximity pilot fault" if self.pp_fault else None
 
     def idle_gap(self) -> float:
-        """How much longer than a measurement the next sample may take: zero whenever a fast
-        reaction may be needed (module docstring)."""
-        busy = (self.contactors.closed or self.power.pending or self.contactors.busy
-                or self._republish_in > 0 or self.cp.settling)
-        if busy:
+        """How much longer than a measurement the next sample may take: zero while a change
+        is being confirmed or a switch is under way (module docstring)."""
+        if (self.power.pending or self.contactors.busy or self._republish_in > 0
+                or self.cp.settling):
             return 0.0
-        pwm = self.generator.driven and duty_is_nominal(self.generator.duty_percent)
-        period = min(PWM_SAMPLE_PERIOD_S, self.idle_period_s) if pwm else self.idle_period_s
-        return max(0.0, period - MEASUREMENT_S)
-
+        if self.contactors.closed:
+            period = CLOSED_SAMPLE_PERIOD_S
+        elif self.generator.driven and duty_is_nominal(self.generator.duty_percent):
+            period = PWM_SAMPLE_PERIOD_S
+        else:
+            period = self.idle_period_s
+        return max(0.0, min(period, self.idle_period_s) - MEASUREMENT_S)
 
 def _cp_forbids(verdict: CpVerdict) -> str | None:
     """Why the CP forbids power: a fault found on it, or a state other than C."""
