@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import yaml
 from tests.conftest import Mosquitto, free_port
 from tests.modules.ocpp.csms import Csms
 from tests.sil.stack import Sil, sil_stack
+from tests.support.stack import write_config
 
 CONFIGS = importlib.resources.files("pycharge.configs")
 
@@ -33,6 +34,7 @@ class Charger:
     tmp_path: Path
     broker: Mosquitto
     csms: Csms
+    core: dict[str, Any] = field(default_factory=dict)  # Core keys other than the defaults
 
     @property
     def database(self) -> Path:
@@ -41,7 +43,7 @@ class Charger:
     def config(self) -> dict[str, Any]:
         ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
-        ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1)
+        ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1, **self.core)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
@@ -56,6 +58,13 @@ class Charger:
 
     def run(self) -> Any:
         return sil_stack(self.tmp_path, self.broker, self.config())
+
+    def config_file(self) -> Path:
+        """The configuration as a file, for ``pycharge run --sim`` in a process of its own."""
+        config = self.config()
+        config["active_modules"]["error_history"]["config_implementation"]["error_history"][
+            "database_path"] = str(self.tmp_path / "error_history.db")
+        return write_config(self.tmp_path, config)
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ KEYS: dict[str, Key] = {
     "ChargePointVendor": Key("Internal", str, readonly=True, required=True),
     "ChargeBoxSerialNumber": Key("Internal", str, readonly=True),
     "FirmwareVersion": Key("Internal", str, readonly=True),
+    "AllowOfflineTxForUnknownId": Key("Core", bool),
+    "AuthorizationCacheEnabled": Key("Core", bool),
     "AuthorizeRemoteTxRequests": Key("Core", bool, required=True),
     "ClockAlignedDataInterval": Key("Core", int, required=True, minimum=0),
     "ConnectionTimeOut": Key("Core", int, required=True, minimum=0),

@@ -138,12 +138,14 @@ class Link:
             except asyncio.TimeoutError:
                 await self._pause(self._settings("TransactionMessageRetryInterval") or 10)
                 continue  # still queued: sent again
+            started = None
             if action == "StartTransaction" and answer is not None:
-                self._queue.started(local_tx, answer.transaction_id)
-                self._started(local_tx, answer.transaction_id)
+                started = (local_tx, answer.transaction_id)
             if answer is None:
                 log.error("%s was answered with a CALLERROR; dropped", action)
-            self._queue.done(seq)
+            self._queue.done(seq, started)
+            if started is not None:
+                self._started(*started)
 
     # -- from other threads -------------------------------------------------------------------
     def close(self) -> None:

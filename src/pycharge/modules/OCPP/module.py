@@ -33,9 +33,13 @@ class ChargePointControl(Implementation):
 
 class Validator(Implementation):
     def validate_token(self, provided_token: dict[str, Any]) -> dict[str, Any]:
-        """Authorize.req; Timeout if the CSMS does not answer (or is away)."""
+        """Authorize.req; while offline, Accepted if AllowOfflineTxForUnknownId, else Timeout
+        (also when the CSMS does not answer)."""
         module: OCPP = self.module  # type: ignore[assignment]
         tag = provided_token["id_token"]["value"]
+        if not module.online:
+            status = "Accepted" if module.settings.get("AllowOfflineTxForUnknownId") else "Timeout"
+            return {"authorization_status": status, "tariff_messages": []}
         try:
             answer = module.link.request("Authorize", {"id_tag": tag}).result(AUTHORIZE_TIMEOUT_S)
         except Exception:
