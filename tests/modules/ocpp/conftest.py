@@ -43,7 +43,7 @@ class Charger:
     def config(self) -> dict[str, Any]:
         ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
-        ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1, **self.core)
+        ocpp["Core"].update({"HeartbeatInterval": 1, "MeterValueSampleInterval": 1, **self.core})
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())

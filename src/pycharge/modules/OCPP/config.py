@@ -20,7 +20,9 @@ from pycharge.modules.OCPP.configuration_keys import (
     Key,
     parse,
     to_text,
+    unknown_measurands,
 )
+from pycharge.modules.OCPP.metering import MEASURANDS
 from pycharge.runtime.durable_files import write_atomically
 from pycharge.runtime.usererror import UserError
 
@@ -44,6 +46,8 @@ def _value_problem(name: str, key: Key, value: Any) -> str | None:
         return f"must be at least {key.minimum}, not {value}"
     if name == "CentralSystemURI" and not value.startswith(("ws://", "wss://")):
         return f"must start with ws:// or wss://, not {value!r}"
+    if key.measurands and (unknown := unknown_measurands(value)):
+        return f"has unknown measurands {unknown}; allowed: {', '.join(MEASURANDS)}"
     if name == "SupportedFeatureProfiles":
         unknown = sorted({p.strip() for p in value.split(",")} - FEATURE_PROFILES)
         if unknown:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
+from pycharge.modules.OCPP.metering import Metering, meter_value
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
 
@@ -80,22 +81,21 @@ class OCPP(Module):
                            lambda event, c=connector: self._on_session_event(c, event))
             evse.subscribe("powermeter", lambda meter, c=connector: setattr(c, "meter", meter))
         self.link = Link(self.settings["CentralSystemURI"], self.settings["ChargePointId"], self,
-                         self._on_module, self._setting, database, self._on_state,
+                         self._on_module, self.setting, database, self._on_state,
                          self._on_started, self.stopping)
+        self.metering = Metering(self)
 
     def ready(self) -> None:
         for implementation in ("main", "ocpp_generic"):
             self.impl[implementation].publish("is_connected", False)
         delay = self.config["DelayOcppStart"] / 1000.0
         self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
-        interval = self.settings["MeterValueSampleInterval"]
-        if interval > 0:
-            self.every(interval, self._sample)
+        self.metering.start()
 
     def shutdown(self) -> None:
         self.link.close()
 
-    def _setting(self, name: str) -> Any:
+    def setting(self, name: str) -> Any:
         """A key as of now, from any thread (values are replaced, never changed in place)."""
         return self.settings.get(name) if name in self.settings.values else self.config.get(name)
 
@@ -141,6 +141,12 @@ class OCPP(Module):
     def _on_session_event(self, connector: Connector, event: dict[str, Any]) -> None:
         before, local_tx = connector.status, connector.local_tx
         for action, payload in connector.on_event(event):
+            if action == "StartTransaction":
+                self.metering.transaction_started(
+                    connector, event["transaction_started"]["meter_value"])
+            elif data := self.metering.transaction_finished(  # StopTransaction
+                    connector, event["transaction_finished"]["meter_value"]):
+                payload["transaction_data"] = data
             self.link.enqueue(action, payload, connector.local_tx or local_tx or "")
         if connector.status != before:
             self.link.send("StatusNotification", connector.status_notification())
@@ -151,12 +157,13 @@ class OCPP(Module):
         for connector in self.connectors:
             self.link.send("StatusNotification", connector.status_notification())
 
-    def _sample(self) -> None:
-        for connector in self.connectors:
-            payload = connector.meter_values()
-            if payload is None or connector.local_tx is None:
-                continue
+    def report(self, connector: Connector, value: dict[str, Any]) -> None:
+        """A MeterValue of ``connector``: kept until sent if it belongs to a transaction."""
+        payload = {"connector_id": connector.id, "meter_value": [value]}
+        if connector.local_tx is not None:
             self.link.enqueue("MeterValues", payload, connector.local_tx)
+        else:
+            self.link.send("MeterValues", payload)
 
     # -- the CSMS's requests (charge_point.Station) ------------------------------------------
     def get_configuration(self, key: list[str] | None) -> dict[str, Any]:
@@ -164,7 +171,10 @@ class OCPP(Module):
         return {"configuration_key": known, "unknown_key": unknown or None}
 
     def change_configuration(self, key: str, value: str) -> str:
-        return self.settings.change(key, value)
+        status = self.settings.change(key, value)
+        if status == "Accepted":
+            self.metering.changed(key)
+        return status
 
     def remote_start(self, id_tag: str, connector_id: int | None) -> str:
         if connector_id is not None and not 1 <= connector_id <= len(self.connectors):
@@ -217,8 +227,11 @@ class OCPP(Module):
             self.link.send("Heartbeat", {})
         elif message == "MeterValues":
             for connector in targets:
-                if (payload := connector.meter_values()) is not None:
-                    self.link.send("MeterValues", payload)
+                value = meter_value(connector.meter, self.settings["MeterValuesSampledData"],
+                                    "Trigger")
+                if value is not None:
+                    self.link.send("MeterValues", {"connector_id": connector.id,
+                                                   "meter_value": [value]})
         else:
             return "NotImplemented"
         return "Accepted"
