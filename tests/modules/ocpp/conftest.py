@@ -35,6 +35,7 @@ class Charger:
     broker: Mosquitto
     csms: Csms
     core: dict[str, Any] = field(default_factory=dict)  # Core keys other than the defaults
+    local_list: dict[str, Any] = field(default_factory=dict)  # LocalAuthListManagement's
 
     @property
     def database(self) -> Path:
@@ -44,6 +45,7 @@ class Charger:
         ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
         ocpp["Core"].update({"HeartbeatInterval": 1, "MeterValueSampleInterval": 1, **self.core})
+        ocpp["LocalAuthListManagement"].update(self.local_list)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())

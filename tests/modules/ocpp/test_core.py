@@ -80,7 +80,7 @@ def test_configuration_changed_and_kept_across_a_restart(charger: Charger, csms:
 def test_unknown_action_and_bad_frames_get_callerrors(sil: Sil, csms: Csms) -> None:
     csms.wait("BootNotification")
     with pytest.raises(NotImplementedError):
-        csms.call(call.GetLocalListVersion())  # no LocalAuthListManagement yet
+        csms.call(call.CancelReservation(reservation_id=1))  # no Reservation yet
     with pytest.raises(TypeConstraintViolationError):  # value must be a string
         csms.call(call.ChangeConfiguration(key="HeartbeatInterval", value=5), valid=False)
     before = len(csms.frames)

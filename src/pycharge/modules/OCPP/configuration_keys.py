@@ -52,6 +52,11 @@ KEYS: dict[str, Key] = {
     "UnlockConnectorOnEVSideDisconnect": Key("Core", bool, required=True),
     "WebSocketPingInterval": Key("Core", int, minimum=0),
     "SecurityProfile": Key("Security", int, minimum=0),
+    "LocalAuthListEnabled": Key("LocalAuthListManagement", bool, required=True),
+    "LocalAuthListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
+                                  minimum=0),
+    "SendLocalListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
+                                  minimum=0),
 }
 PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCharging",
             "FirmwareManagement", "Reservation")

@@ -11,8 +11,10 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from pycharge.modules.OCPP.authorization import Authorizer
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
+from pycharge.modules.OCPP.local_auth import LocalAuthorization
 from pycharge.modules.OCPP.metering import Metering, meter_value
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
@@ -34,18 +36,9 @@ class ChargePointControl(Implementation):
 
 class Validator(Implementation):
     def validate_token(self, provided_token: dict[str, Any]) -> dict[str, Any]:
-        """Authorize.req; while offline, Accepted if AllowOfflineTxForUnknownId, else Timeout
-        (also when the CSMS does not answer)."""
+        """Authorize.req, the local list or the cache (authorization.py)."""
         module: OCPP = self.module  # type: ignore[assignment]
-        tag = provided_token["id_token"]["value"]
-        if not module.online:
-            status = "Accepted" if module.settings.get("AllowOfflineTxForUnknownId") else "Timeout"
-            return {"authorization_status": status, "tariff_messages": []}
-        try:
-            answer = module.link.request("Authorize", {"id_tag": tag}).result(AUTHORIZE_TIMEOUT_S)
-        except Exception:
-            answer = None
-        status = answer.id_tag_info["status"] if answer is not None else "Timeout"
+        status = module.authorizer.authorize(provided_token["id_token"]["value"])
         return {"authorization_status": status, "tariff_messages": []}
 
 
@@ -84,6 +77,9 @@ class OCPP(Module):
                          self._on_module, self.setting, database, self._on_state,
                          self._on_started, self.stopping)
         self.metering = Metering(self)
+        self.local_auth = LocalAuthorization(database)
+        self.authorizer = Authorizer(self.local_auth, self.setting, self._ask_csms,
+                                     lambda: self.online)
 
     def ready(self) -> None:
         for implementation in ("main", "ocpp_generic"):
@@ -94,6 +90,7 @@ class OCPP(Module):
 
     def shutdown(self) -> None:
         self.link.close()
+        self.local_auth.close()
 
     def setting(self, name: str) -> Any:
         """A key as of now, from any thread (values are replaced, never changed in place)."""
@@ -129,13 +126,29 @@ class OCPP(Module):
         if online:
             self._status_all()
 
-    def _on_started(self, local_tx: str, transaction_id: int) -> None:
-        self.submit(self._started, local_tx, transaction_id)
+    def _ask_csms(self, id_tag: str) -> dict[str, Any] | None:
+        """Authorize.req's idTagInfo; None if the CSMS is away or does not answer in time."""
+        try:
+            answer = self.link.request("Authorize", {"id_tag": id_tag}).result(
+                AUTHORIZE_TIMEOUT_S)
+        except Exception:
+            return None
+        return answer.id_tag_info if answer is not None else None
 
-    def _started(self, local_tx: str, transaction_id: int) -> None:
-        for connector in self.connectors:
+    def _on_started(self, local_tx: str, transaction_id: int, id_tag: str,
+                    info: dict[str, Any]) -> None:
+        self.submit(self._started, local_tx, transaction_id, id_tag, info)
+
+    def _started(self, local_tx: str, transaction_id: int, id_tag: str,
+                 info: dict[str, Any]) -> None:
+        """StartTransaction answered: its idTagInfo goes into the cache, and a transaction
+        the CSMS does not accept (one started offline) is stopped if StopTransactionOnInvalidId."""
+        self.authorizer.remember(id_tag, info)
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
             if connector.local_tx == local_tx:
                 connector.transaction_id = transaction_id
+                if info["status"] != "Accepted" and self.settings["StopTransactionOnInvalidId"]:
+                    evse.call_async("stop_transaction", request={"reason": "DeAuthorized"})
 
     # -- from EvseManagers ------------------------------------------------------------------
     def _on_session_event(self, connector: Connector, event: dict[str, Any]) -> None:
@@ -235,3 +248,13 @@ class OCPP(Module):
         else:
             return "NotImplemented"
         return "Accepted"
+
+    def send_local_list(self, version: int, update_type: str,
+                        entries: list[dict[str, Any]] | None) -> str:
+        return self.authorizer.send_local_list(version, update_type, entries)
+
+    def local_list_version(self) -> int:
+        return self.authorizer.local_list_version()
+
+    def clear_cache(self) -> str:
+        return self.authorizer.clear_cache()
