@@ -69,6 +69,13 @@ class Charger:
         return write_config(self.tmp_path, config)
 
 
+def swipe(sil: Sil, id_tag: str) -> None:
+    """A card at the reader: DummyTokenProviderManual's topic, as EVerest's tests use it."""
+    external = sil.api_prefix.split("everest_api/")[0]
+    sil.probe.publish(f"{external}everest_api/dummy_token_provider/cmd/provide", json.dumps(
+        {"id_token": {"value": id_tag, "type": "ISO14443"}, "authorization_type": "RFID"}))
+
+
 @pytest.fixture
 def csms() -> Iterator[Csms]:
     server = Csms(free_port())

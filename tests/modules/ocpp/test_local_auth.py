@@ -8,7 +8,7 @@ from typing import Any
 
 from ocpp.v16 import call
 
-from tests.modules.ocpp.conftest import Charger
+from tests.modules.ocpp.conftest import Charger, swipe
 from tests.modules.ocpp.csms import Csms
 from tests.modules.system.bus import SystemBus
 from tests.sil.stack import PLUG_IN_16A, STAY, Sil
@@ -67,9 +67,11 @@ def test_local_list_versions_limits_and_a_restart(charger: Charger, csms: Csms) 
         assert csms.call(call.ChangeConfiguration("LocalAuthListMaxLength", "9")).status \
             == "Rejected"
 
+    csms.messages.clear()
     with charger.run() as stack:
         sil = follow_connection(stack)
         assert version(csms) == 2  # the list outlived the restart
+        csms.wait("Heartbeat")  # connected: the module knows it before it loses it
         csms.stop()
         wait_connected(sil, False)
         assert [status(sil, tag) for tag in "ABCD"] == ["Accepted", "Timeout", "Accepted",
@@ -127,3 +129,21 @@ def test_start_transaction_answers_fill_the_cache(charger: Charger, csms: Csms) 
         csms.stop()
         wait_connected(sil, False)
         assert status(sil, "REMOTE") == "Accepted"
+
+
+def test_a_transaction_started_offline_and_refused_later_is_stopped(charger: Charger,
+                                                                   csms: Csms) -> None:
+    charger.core.update(AllowOfflineTxForUnknownId=True)  # StopTransactionOnInvalidId: true
+    csms.id_tags["STRANGER"] = "Invalid"
+    with charger.run() as stack:
+        sil = follow_connection(stack)
+        csms.wait("Heartbeat")  # connected
+        csms.stop()
+        wait_connected(sil, False)
+        sil.car(PLUG_IN_16A + STAY)
+        sil.wait_events("AuthRequired")
+        swipe(sil, "STRANGER")
+        sil.wait_events("TransactionStarted")
+        csms.start()
+        stop = csms.wait("StopTransaction", timeout=40)
+    assert stop["reason"] == "DeAuthorized" and stop["transaction_id"] == 100
