@@ -23,14 +23,17 @@ class UnusableDatabaseError(Exception):
 OPEN_ERRORS = (sqlite3.Error, OSError, UnusableDatabaseError)
 
 
-def open_durable(path: str, timeout: float,
-                 prepare: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+def open_durable(path: str, timeout: float, prepare: Callable[[sqlite3.Connection], None],
+                 check_same_thread: bool = True) -> sqlite3.Connection:
     """Open ``path`` (created with its folder if missing), check it, then let ``prepare``
-    check or create the module's tables. Raises one of :data:`OPEN_ERRORS`."""
+    check or create the module's tables. Raises one of :data:`OPEN_ERRORS`.
+
+    ``check_same_thread`` False: for a caller that serialises its threads' use itself."""
     db = None
     try:
         Path(path).absolute().parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        db = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                             check_same_thread=check_same_thread)
         if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
             raise UnusableDatabaseError("it cannot use a write-ahead log")
         db.execute("PRAGMA synchronous=FULL")

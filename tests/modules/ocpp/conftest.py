@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import yaml
 from tests.conftest import Mosquitto, free_port
 from tests.modules.ocpp.csms import Csms
 from tests.sil.stack import Sil, sil_stack
+from tests.support.stack import write_config
 
 CONFIGS = importlib.resources.files("pycharge.configs")
 
@@ -33,6 +34,8 @@ class Charger:
     tmp_path: Path
     broker: Mosquitto
     csms: Csms
+    core: dict[str, Any] = field(default_factory=dict)  # Core keys other than the defaults
+    local_list: dict[str, Any] = field(default_factory=dict)  # LocalAuthListManagement's
 
     @property
     def database(self) -> Path:
@@ -41,7 +44,8 @@ class Charger:
     def config(self) -> dict[str, Any]:
         ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
-        ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1)
+        ocpp["Core"].update({"HeartbeatInterval": 1, "MeterValueSampleInterval": 1, **self.core})
+        ocpp["LocalAuthListManagement"].update(self.local_list)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
@@ -56,6 +60,20 @@ class Charger:
 
     def run(self) -> Any:
         return sil_stack(self.tmp_path, self.broker, self.config())
+
+    def config_file(self) -> Path:
+        """The configuration as a file, for ``pycharge run --sim`` in a process of its own."""
+        config = self.config()
+        config["active_modules"]["error_history"]["config_implementation"]["error_history"][
+            "database_path"] = str(self.tmp_path / "error_history.db")
+        return write_config(self.tmp_path, config)
+
+
+def swipe(sil: Sil, id_tag: str) -> None:
+    """A card at the reader: DummyTokenProviderManual's topic, as EVerest's tests use it."""
+    external = sil.api_prefix.split("everest_api/")[0]
+    sil.probe.publish(f"{external}everest_api/dummy_token_provider/cmd/provide", json.dumps(
+        {"id_token": {"value": id_tag, "type": "ISO14443"}, "authorization_type": "RFID"}))
 
 
 @pytest.fixture

@@ -63,12 +63,14 @@ class CentralSystem(ChargePoint):
     @on(Action.authorize)
     async def _authorize(self, **payload: Any) -> Any:
         self.seen("Authorize", payload)
-        return call_result.Authorize({"status": "Accepted"})
+        return call_result.Authorize({"status": self.csms.id_tags.get(payload["id_tag"],
+                                                                      "Accepted")})
 
     @on(Action.start_transaction)
     async def _start(self, **payload: Any) -> Any:
         self.seen("StartTransaction", payload)
-        return call_result.StartTransaction(next(self.csms.transaction_ids), {"status": "Accepted"})
+        return call_result.StartTransaction(next(self.csms.transaction_ids), {
+            "status": self.csms.id_tags.get(payload["id_tag"], "Accepted")})
 
     @on(Action.stop_transaction)
     async def _stop(self, **payload: Any) -> Any:
@@ -91,6 +93,7 @@ class Csms:
         self.paths: list[str] = []
         self.subprotocols: list[str | None] = []
         self.boot_answers: list[str] = []  # answers to the next BootNotifications
+        self.id_tags: dict[str, str] = {}  # a tag's status other than Accepted (idTagInfo)
         self.transaction_ids = itertools.count(100)
         self.station: CentralSystem | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -36,6 +36,8 @@ def test_every_problem_is_reported_at_once_with_file_key_and_what_is_allowed(
     broken["Core"]["SupportedFeatureProfiles"] = "Core,Teleport"
     del broken["Core"]["NumberOfConnectors"]
     del broken["Security"]
+    broken["Core"]["StopTxnSampledData"] = "Energy.Active.Import.Register,Temperature"
+    del broken["LocalAuthListManagement"]["SendLocalListMaxLength"]
     broken["Extras"] = {}
     path = write(tmp_path / "ocpp.json", broken)
     with pytest.raises(UserError) as caught:
@@ -49,9 +51,22 @@ def test_every_problem_is_reported_at_once_with_file_key_and_what_is_allowed(
                      "Core.MeterValueSampleInterval must be at least 0, not -1",
                      "Core.SupportedFeatureProfiles has unknown profiles ['Teleport']",
                      "Core.NumberOfConnectors is required",
+                     "Core.StopTxnSampledData has unknown measurands ['Temperature']",
+                     "LocalAuthListManagement.SendLocalListMaxLength is required",
                      "unknown profile 'Extras'; allowed: Internal, Core, Security"):
         assert expected in text
-    assert len(lines) == 7
+    assert len(lines) == 9
+
+
+def test_a_profile_claimed_needs_its_keys(tmp_path: Path) -> None:
+    claimed = json.loads(json.dumps(DEFAULT))
+    del claimed["LocalAuthListManagement"]
+    path = write(tmp_path / "ocpp.json", claimed)
+    with pytest.raises(UserError, match=f"{path}: profile LocalAuthListManagement is required: "
+                                        "Core.SupportedFeatureProfiles names it"):
+        ChargePointConfig(path, tmp_path / "user.json")
+    claimed["Core"]["SupportedFeatureProfiles"] = "Core,RemoteTrigger"
+    ChargePointConfig(write(tmp_path / "ocpp.json", claimed), tmp_path / "user.json")
 
 
 def test_a_broken_overlay_is_reported_too(tmp_path: Path) -> None:

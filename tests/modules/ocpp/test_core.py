@@ -9,7 +9,7 @@ import pytest
 from ocpp.exceptions import NotImplementedError, TypeConstraintViolationError
 from ocpp.v16 import call
 
-from tests.modules.ocpp.conftest import Charger
+from tests.modules.ocpp.conftest import Charger, swipe
 from tests.modules.ocpp.csms import Csms
 from tests.sil.stack import PLUG_IN_16A, STAY, Sil
 from tests.support.waiting import wait_until
@@ -80,7 +80,7 @@ def test_configuration_changed_and_kept_across_a_restart(charger: Charger, csms:
 def test_unknown_action_and_bad_frames_get_callerrors(sil: Sil, csms: Csms) -> None:
     csms.wait("BootNotification")
     with pytest.raises(NotImplementedError):
-        csms.call(call.GetLocalListVersion())  # no LocalAuthListManagement yet
+        csms.call(call.CancelReservation(reservation_id=1))  # no Reservation yet
     with pytest.raises(TypeConstraintViolationError):  # value must be a string
         csms.call(call.ChangeConfiguration(key="HeartbeatInterval", value=5), valid=False)
     before = len(csms.frames)
@@ -98,8 +98,6 @@ def test_a_swiped_card_is_authorized_by_the_csms(sil: Sil, csms: Csms) -> None:
     csms.wait("StatusNotification", lambda p: p["connector_id"] == 1)
     sil.car(PLUG_IN_16A + STAY)
     csms.wait("StatusNotification", lambda p: p["status"] == "Preparing")
-    external = sil.api_prefix.split("everest_api/")[0]
-    sil.probe.publish(f"{external}everest_api/dummy_token_provider/cmd/provide", json.dumps(
-        {"id_token": {"value": "RFID1", "type": "ISO14443"}, "authorization_type": "RFID"}))
+    swipe(sil, "RFID1")
     assert csms.wait("Authorize") == {"id_tag": "RFID1"}
     assert csms.wait("StartTransaction")["id_tag"] == "RFID1"

@@ -20,23 +20,25 @@ class CommandError(Exception):
 
 
 class SystemBus:
-    """Commands to and variables of ``<module_id>.main`` (interface system), via a probe."""
+    """Commands to and variables of ``<module_id>.main`` (interface system), via a probe;
+    with ``impl``, the commands of another implementation (any interface)."""
 
-    def __init__(self, probe: Probe, prefix: str, module_id: str = "system") -> None:
+    def __init__(self, probe: Probe, prefix: str, module_id: str = "system",
+                 impl: str = "main") -> None:
         self.probe = probe
         self.topics = Topics(prefix)
-        self.module_id = module_id
+        self.module_id, self.impl = module_id, impl
         self._subscribed: set[str] = set()
         self._first = len(probe.messages)  # what an earlier run of the module said is not ours
         probe.subscribe(self.topics.impl(module_id, "main") + "/var/#")
 
     def call(self, cmd: str, timeout: float = 10.0, **args: Any) -> Any:
-        reply = self.topics.response(self.module_id, "main", cmd, "probe")
+        reply = self.topics.response(self.module_id, self.impl, cmd, "probe")
         if reply not in self._subscribed:
             self.probe.subscribe(reply)
             self._subscribed.add(reply)
         call_id = uuid.uuid4().hex
-        self.probe.publish(self.topics.cmd(self.module_id, "main", cmd),
+        self.probe.publish(self.topics.cmd(self.module_id, self.impl, cmd),
                            {"id": call_id, "origin": "probe", "args": args})
         answer = self.probe.wait_for(lambda messages: next(
             (json.loads(p) for t, p in messages

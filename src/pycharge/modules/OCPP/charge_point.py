@@ -44,6 +44,10 @@ class Station(Protocol):
     def reset(self, kind: str) -> str: ...
     def unlock(self, connector_id: int) -> Future | str: ...
     def trigger(self, message: str, connector_id: int | None) -> str: ...
+    def send_local_list(self, version: int, update_type: str,
+                        entries: list[dict[str, Any]] | None) -> str: ...
+    def local_list_version(self) -> int: ...
+    def clear_cache(self) -> str: ...
 
 
 class StationChargePoint(ChargePoint):
@@ -107,4 +111,16 @@ class StationChargePoint(ChargePoint):
 
     @on(Action.clear_cache)
     async def _clear_cache(self, **_: Any) -> Any:
-        return call_result.ClearCache("Accepted")  # no authorization cache is kept yet
+        return call_result.ClearCache(await self.on_module(self.station.clear_cache))
+
+    @on(Action.send_local_list)
+    async def _send_local_list(self, list_version: int, update_type: str,
+                               local_authorization_list: list[dict[str, Any]] | None = None,
+                               **_: Any) -> Any:
+        return call_result.SendLocalList(await self.on_module(
+            self.station.send_local_list, list_version, update_type, local_authorization_list))
+
+    @on(Action.get_local_list_version)
+    async def _get_local_list_version(self, **_: Any) -> Any:
+        return call_result.GetLocalListVersion(await self.on_module(
+            self.station.local_list_version))

@@ -20,7 +20,9 @@ from pycharge.modules.OCPP.configuration_keys import (
     Key,
     parse,
     to_text,
+    unknown_measurands,
 )
+from pycharge.modules.OCPP.metering import MEASURANDS
 from pycharge.runtime.durable_files import write_atomically
 from pycharge.runtime.usererror import UserError
 
@@ -44,6 +46,8 @@ def _value_problem(name: str, key: Key, value: Any) -> str | None:
         return f"must be at least {key.minimum}, not {value}"
     if name == "CentralSystemURI" and not value.startswith(("ws://", "wss://")):
         return f"must start with ws:// or wss://, not {value!r}"
+    if key.measurands and (unknown := unknown_measurands(value)):
+        return f"has unknown measurands {unknown}; allowed: {', '.join(MEASURANDS)}"
     if name == "SupportedFeatureProfiles":
         unknown = sorted({p.strip() for p in value.split(",")} - FEATURE_PROFILES)
         if unknown:
@@ -51,11 +55,20 @@ def _value_problem(name: str, key: Key, value: Any) -> str | None:
     return None
 
 
+def _named_profiles(raw: dict[str, Any]) -> set[str]:
+    named = raw.get("Core", {}).get("SupportedFeatureProfiles") if isinstance(
+        raw.get("Core"), dict) else None
+    return {p.strip() for p in named.split(",")} if isinstance(named, str) else set()
+
+
 def problems(raw: dict[str, Any], path: Path, base: bool = True) -> list[str]:
     """Every problem of ``raw`` (a base file, or an overlay with ``base`` False)."""
     found = []
     if base:
         found += [f"{path}: profile {p} is required" for p in REQUIRED_PROFILES if p not in raw]
+        found += [f"{path}: profile {p} is required: Core.SupportedFeatureProfiles names it"
+                  for p in _named_profiles(raw) if p not in raw and p in PROFILES and any(
+                      k.required and k.profile == p for k in KEYS.values())]
     for profile, keys in raw.items():
         if profile not in PROFILES:
             found.append(f"{path}: unknown profile {profile!r}; allowed: {', '.join(PROFILES)}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pycharge.modules.OCPP.metering import MEASURANDS
+
 
 @dataclass(frozen=True)
 class Key:
@@ -16,6 +18,7 @@ class Key:
     readonly: bool = False
     required: bool = False
     minimum: int | None = None
+    measurands: bool = False  # a comma-separated list of the measurands in MEASURANDS
 
 
 KEYS: dict[str, Key] = {
@@ -25,6 +28,8 @@ KEYS: dict[str, Key] = {
     "ChargePointVendor": Key("Internal", str, readonly=True, required=True),
     "ChargeBoxSerialNumber": Key("Internal", str, readonly=True),
     "FirmwareVersion": Key("Internal", str, readonly=True),
+    "AllowOfflineTxForUnknownId": Key("Core", bool),
+    "AuthorizationCacheEnabled": Key("Core", bool),
     "AuthorizeRemoteTxRequests": Key("Core", bool, required=True),
     "ClockAlignedDataInterval": Key("Core", int, required=True, minimum=0),
     "ConnectionTimeOut": Key("Core", int, required=True, minimum=0),
@@ -32,21 +37,26 @@ KEYS: dict[str, Key] = {
     "HeartbeatInterval": Key("Core", int, required=True, minimum=0),
     "LocalAuthorizeOffline": Key("Core", bool, required=True),
     "LocalPreAuthorize": Key("Core", bool, required=True),
-    "MeterValuesAlignedData": Key("Core", str, required=True),
-    "MeterValuesSampledData": Key("Core", str, required=True),
+    "MeterValuesAlignedData": Key("Core", str, required=True, measurands=True),
+    "MeterValuesSampledData": Key("Core", str, required=True, measurands=True),
     "MeterValueSampleInterval": Key("Core", int, required=True, minimum=0),
     "NumberOfConnectors": Key("Core", int, readonly=True, required=True, minimum=1),
     "ResetRetries": Key("Core", int, required=True, minimum=0),
     "StopTransactionOnEVSideDisconnect": Key("Core", bool, required=True),
     "StopTransactionOnInvalidId": Key("Core", bool, required=True),
-    "StopTxnAlignedData": Key("Core", str, required=True),
-    "StopTxnSampledData": Key("Core", str, required=True),
+    "StopTxnAlignedData": Key("Core", str, required=True, measurands=True),
+    "StopTxnSampledData": Key("Core", str, required=True, measurands=True),
     "SupportedFeatureProfiles": Key("Core", str, readonly=True, required=True),
     "TransactionMessageAttempts": Key("Core", int, required=True, minimum=0),
     "TransactionMessageRetryInterval": Key("Core", int, required=True, minimum=0),
     "UnlockConnectorOnEVSideDisconnect": Key("Core", bool, required=True),
     "WebSocketPingInterval": Key("Core", int, minimum=0),
     "SecurityProfile": Key("Security", int, minimum=0),
+    "LocalAuthListEnabled": Key("LocalAuthListManagement", bool, required=True),
+    "LocalAuthListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
+                                  minimum=0),
+    "SendLocalListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
+                                  minimum=0),
 }
 PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCharging",
             "FirmwareManagement", "Reservation")
@@ -60,6 +70,11 @@ def to_text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def unknown_measurands(text: str) -> list[str]:
+    """The names in a measurand list that pycharge cannot report."""
+    return [m for m in (m.strip() for m in text.split(",")) if m and m not in MEASURANDS]
+
+
 def parse(key: Key, text: str) -> object:
     """A ChangeConfiguration value as the key's type; ValueError if it is not one."""
     if key.type is bool:
@@ -71,4 +86,6 @@ def parse(key: Key, text: str) -> object:
         if key.minimum is not None and number < key.minimum:
             raise ValueError(f"at least {key.minimum}")
         return number
+    if key.measurands and unknown_measurands(text):
+        raise ValueError(f"measurands of {', '.join(MEASURANDS)}")
     return text

@@ -30,7 +30,8 @@ class Link:
     def __init__(self, url: str, cp_id: str, station: Station,
                  on_module: Callable[..., Future], settings: Callable[[str], Any],
                  database: Path, on_state: Callable[[bool, dict[str, Any] | None], None],
-                 started: Callable[[str, int], None], stopping: threading.Event) -> None:
+                 started: Callable[[str, int, str, dict[str, Any]], None],
+                 stopping: threading.Event) -> None:
         self.url, self.cp_id, self.station = url, cp_id, station
         self._on_module, self._settings = on_module, settings
         self._on_state, self._started, self._stopping = on_state, started, stopping
@@ -138,12 +139,14 @@ class Link:
             except asyncio.TimeoutError:
                 await self._pause(self._settings("TransactionMessageRetryInterval") or 10)
                 continue  # still queued: sent again
+            started = None
             if action == "StartTransaction" and answer is not None:
-                self._queue.started(local_tx, answer.transaction_id)
-                self._started(local_tx, answer.transaction_id)
+                started = (local_tx, answer.transaction_id)
             if answer is None:
                 log.error("%s was answered with a CALLERROR; dropped", action)
-            self._queue.done(seq)
+            self._queue.done(seq, started)
+            if started is not None:
+                self._started(*started, payload["id_tag"], answer.id_tag_info)
 
     # -- from other threads -------------------------------------------------------------------
     def close(self) -> None:

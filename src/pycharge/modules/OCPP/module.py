@@ -11,8 +11,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from pycharge.modules.OCPP.authorization import Authorizer
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
+from pycharge.modules.OCPP.local_auth import LocalAuthorization
+from pycharge.modules.OCPP.metering import Metering, meter_value
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
 
@@ -33,14 +36,9 @@ class ChargePointControl(Implementation):
 
 class Validator(Implementation):
     def validate_token(self, provided_token: dict[str, Any]) -> dict[str, Any]:
-        """Authorize.req; Timeout if the CSMS does not answer (or is away)."""
+        """Authorize.req, the local list or the cache (authorization.py)."""
         module: OCPP = self.module  # type: ignore[assignment]
-        tag = provided_token["id_token"]["value"]
-        try:
-            answer = module.link.request("Authorize", {"id_tag": tag}).result(AUTHORIZE_TIMEOUT_S)
-        except Exception:
-            answer = None
-        status = answer.id_tag_info["status"] if answer is not None else "Timeout"
+        status = module.authorizer.authorize(provided_token["id_token"]["value"])
         return {"authorization_status": status, "tariff_messages": []}
 
 
@@ -76,22 +74,25 @@ class OCPP(Module):
                            lambda event, c=connector: self._on_session_event(c, event))
             evse.subscribe("powermeter", lambda meter, c=connector: setattr(c, "meter", meter))
         self.link = Link(self.settings["CentralSystemURI"], self.settings["ChargePointId"], self,
-                         self._on_module, self._setting, database, self._on_state,
+                         self._on_module, self.setting, database, self._on_state,
                          self._on_started, self.stopping)
+        self.metering = Metering(self)
+        self.local_auth = LocalAuthorization(database)
+        self.authorizer = Authorizer(self.local_auth, self.setting, self._ask_csms,
+                                     lambda: self.online)
 
     def ready(self) -> None:
         for implementation in ("main", "ocpp_generic"):
             self.impl[implementation].publish("is_connected", False)
         delay = self.config["DelayOcppStart"] / 1000.0
         self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
-        interval = self.settings["MeterValueSampleInterval"]
-        if interval > 0:
-            self.every(interval, self._sample)
+        self.metering.start()
 
     def shutdown(self) -> None:
         self.link.close()
+        self.local_auth.close()
 
-    def _setting(self, name: str) -> Any:
+    def setting(self, name: str) -> Any:
         """A key as of now, from any thread (values are replaced, never changed in place)."""
         return self.settings.get(name) if name in self.settings.values else self.config.get(name)
 
@@ -125,18 +126,40 @@ class OCPP(Module):
         if online:
             self._status_all()
 
-    def _on_started(self, local_tx: str, transaction_id: int) -> None:
-        self.submit(self._started, local_tx, transaction_id)
+    def _ask_csms(self, id_tag: str) -> dict[str, Any] | None:
+        """Authorize.req's idTagInfo; None if the CSMS is away or does not answer in time."""
+        try:
+            answer = self.link.request("Authorize", {"id_tag": id_tag}).result(
+                AUTHORIZE_TIMEOUT_S)
+        except Exception:
+            return None
+        return answer.id_tag_info if answer is not None else None
 
-    def _started(self, local_tx: str, transaction_id: int) -> None:
-        for connector in self.connectors:
+    def _on_started(self, local_tx: str, transaction_id: int, id_tag: str,
+                    info: dict[str, Any]) -> None:
+        self.submit(self._started, local_tx, transaction_id, id_tag, info)
+
+    def _started(self, local_tx: str, transaction_id: int, id_tag: str,
+                 info: dict[str, Any]) -> None:
+        """StartTransaction answered: its idTagInfo goes into the cache, and a transaction
+        the CSMS does not accept (one started offline) is stopped if StopTransactionOnInvalidId."""
+        self.authorizer.remember(id_tag, info)
+        for evse, connector in zip(self.evses, self.connectors, strict=True):
             if connector.local_tx == local_tx:
                 connector.transaction_id = transaction_id
+                if info["status"] != "Accepted" and self.settings["StopTransactionOnInvalidId"]:
+                    evse.call_async("stop_transaction", request={"reason": "DeAuthorized"})
 
     # -- from EvseManagers ------------------------------------------------------------------
     def _on_session_event(self, connector: Connector, event: dict[str, Any]) -> None:
         before, local_tx = connector.status, connector.local_tx
         for action, payload in connector.on_event(event):
+            if action == "StartTransaction":
+                self.metering.transaction_started(
+                    connector, event["transaction_started"]["meter_value"])
+            elif data := self.metering.transaction_finished(  # StopTransaction
+                    connector, event["transaction_finished"]["meter_value"]):
+                payload["transaction_data"] = data
             self.link.enqueue(action, payload, connector.local_tx or local_tx or "")
         if connector.status != before:
             self.link.send("StatusNotification", connector.status_notification())
@@ -147,12 +170,13 @@ class OCPP(Module):
         for connector in self.connectors:
             self.link.send("StatusNotification", connector.status_notification())
 
-    def _sample(self) -> None:
-        for connector in self.connectors:
-            payload = connector.meter_values()
-            if payload is None or connector.local_tx is None:
-                continue
+    def report(self, connector: Connector, value: dict[str, Any]) -> None:
+        """A MeterValue of ``connector``: kept until sent if it belongs to a transaction."""
+        payload = {"connector_id": connector.id, "meter_value": [value]}
+        if connector.local_tx is not None:
             self.link.enqueue("MeterValues", payload, connector.local_tx)
+        else:
+            self.link.send("MeterValues", payload)
 
     # -- the CSMS's requests (charge_point.Station) ------------------------------------------
     def get_configuration(self, key: list[str] | None) -> dict[str, Any]:
@@ -160,7 +184,10 @@ class OCPP(Module):
         return {"configuration_key": known, "unknown_key": unknown or None}
 
     def change_configuration(self, key: str, value: str) -> str:
-        return self.settings.change(key, value)
+        status = self.settings.change(key, value)
+        if status == "Accepted":
+            self.metering.changed(key)
+        return status
 
     def remote_start(self, id_tag: str, connector_id: int | None) -> str:
         if connector_id is not None and not 1 <= connector_id <= len(self.connectors):
@@ -213,8 +240,21 @@ class OCPP(Module):
             self.link.send("Heartbeat", {})
         elif message == "MeterValues":
             for connector in targets:
-                if (payload := connector.meter_values()) is not None:
-                    self.link.send("MeterValues", payload)
+                value = meter_value(connector.meter, self.settings["MeterValuesSampledData"],
+                                    "Trigger")
+                if value is not None:
+                    self.link.send("MeterValues", {"connector_id": connector.id,
+                                                   "meter_value": [value]})
         else:
             return "NotImplemented"
         return "Accepted"
+
+    def send_local_list(self, version: int, update_type: str,
+                        entries: list[dict[str, Any]] | None) -> str:
+        return self.authorizer.send_local_list(version, update_type, entries)
+
+    def local_list_version(self) -> int:
+        return self.authorizer.local_list_version()
+
+    def clear_cache(self) -> str:
+        return self.authorizer.clear_cache()

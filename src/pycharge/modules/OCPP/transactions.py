@@ -36,7 +36,8 @@ class Connector:
     local_tx: str | None = None
     transaction_id: int | None = None
     id_tag: str = ""
-    meter: dict[str, Any] = field(default_factory=dict)
+    meter: dict[str, Any] = field(default_factory=dict)  # the latest Powermeter reading
+    transaction_data: list[dict[str, Any]] = field(default_factory=list)  # see metering.py
 
     def status_notification(self) -> dict[str, Any]:
         return {"connector_id": self.id, "error_code": "NoError", "status": self.status,
@@ -62,16 +63,3 @@ class Connector:
                                          "reason": reason if reason in REASONS_16 else "Other",
                                          "id_tag": self.id_tag or None})]
         return []
-
-    def meter_values(self) -> dict[str, Any] | None:
-        """A MeterValues payload of the latest reading (None before the first)."""
-        if not self.meter:
-            return None
-        sampled = [{"value": str(wh(self.meter)), "measurand": "Energy.Active.Import.Register",
-                    "unit": "Wh", "context": "Sample.Periodic"}]
-        power = self.meter.get("power_W", {}).get("total")
-        if power is not None:
-            sampled.append({"value": str(power), "measurand": "Power.Active.Import",
-                            "unit": "W", "context": "Sample.Periodic"})
-        return {"connector_id": self.id,
-                "meter_value": [{"timestamp": now(), "sampled_value": sampled}]}
