@@ -1,4 +1,7 @@
-"""kill -9 of ``pycharge run --sim`` while a whole session waits in the queue for the CSMS.
+"""OCPP: kill -9 of ``pycharge run --sim`` while a whole session waits in the queue for the CSMS.
+
+Here, not beside the other OCPP tests, because it runs the stack as a process through
+``bench.soak_stack`` like test_kill9.py, which the ptest package does not carry.
 
 The CSMS goes away before the car is plugged in; the session is authorized offline
 (AllowOfflineTxForUnknownId), charges and ends, so StartTransaction, MeterValues and
