@@ -80,6 +80,11 @@ class CentralSystem(ChargePoint):
         self.seen("MeterValues", payload)
         return call_result.MeterValues()
 
+    @on(Action.security_event_notification)
+    async def _security_event(self, **payload: Any) -> Any:
+        self.seen("SecurityEventNotification", payload)
+        return call_result.SecurityEventNotification()
+
 
 class Csms:
     def __init__(self, port: int, heartbeat_interval: int = 1) -> None:

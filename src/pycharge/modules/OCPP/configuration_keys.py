@@ -16,6 +16,9 @@ class Key:
     readonly: bool = False
     required: bool = False
     minimum: int | None = None
+    maximum: int | None = None
+    min_length: int | None = None
+    writeonly: bool = False  # GetConfiguration names it without its value (a password)
 
 
 KEYS: dict[str, Key] = {
@@ -46,7 +49,10 @@ KEYS: dict[str, Key] = {
     "TransactionMessageRetryInterval": Key("Core", int, required=True, minimum=0),
     "UnlockConnectorOnEVSideDisconnect": Key("Core", bool, required=True),
     "WebSocketPingInterval": Key("Core", int, minimum=0),
-    "SecurityProfile": Key("Security", int, minimum=0),
+    # changing the profile (a reconnect with new credentials) is not implemented: read-only
+    "SecurityProfile": Key("Security", int, readonly=True, minimum=0, maximum=3),
+    "AuthorizationKey": Key("Security", str, min_length=8, writeonly=True),
+    "DisableSecurityEventNotifications": Key("Security", bool),
 }
 PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCharging",
             "FirmwareManagement", "Reservation")
@@ -70,5 +76,9 @@ def parse(key: Key, text: str) -> object:
         number = int(text)
         if key.minimum is not None and number < key.minimum:
             raise ValueError(f"at least {key.minimum}")
+        if key.maximum is not None and number > key.maximum:
+            raise ValueError(f"at most {key.maximum}")
         return number
+    if key.min_length is not None and len(text) < key.min_length:
+        raise ValueError(f"at least {key.min_length} characters")
     return text
