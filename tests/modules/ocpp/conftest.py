@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class Charger:
     tmp_path: Path
     broker: Mosquitto
     csms: Csms
+    security: dict[str, Any] = field(default_factory=dict)  # over ocpp-config.json's Security
+    evse_security: dict[str, str] = field(default_factory=dict)  # EvseSecurity's config
 
     @property
     def database(self) -> Path:
@@ -42,12 +44,14 @@ class Charger:
         ocpp = json.loads(CONFIGS.joinpath("ocpp-config.json").read_text())
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
         ocpp["Core"].update(HeartbeatInterval=1, MeterValueSampleInterval=1)
+        ocpp["Security"].update(self.security)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
         modules = config["active_modules"]
         modules["ocpp"]["config_module"].update(ChargePointConfigPath=str(ocpp_path),
                                                 DatabasePath=str(self.database))
+        modules["evse_security"]["config_module"] = self.evse_security
         system = self.tmp_path / "system"
         modules["system"]["config_module"] = {
             "simulate_system_commands": True, "download_dir": str(system / "downloads"),
