@@ -96,7 +96,8 @@ def failure_event(exc: BaseException) -> dict[str, Any] | None:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
-            return event("InvalidCentralSystemCertificate", seen.verify_message or str(seen))
+            return event("InvalidCentralSystemCertificate",
+                         getattr(seen, "verify_message", None) or str(seen))
         if isinstance(seen, ssl.SSLError) and any(
                 alert in (seen.reason or "") for alert in REFUSED_CLIENT):
             return event("FailedToAuthenticateAtCentralSystem", f"TLS: {seen.reason}")
