@@ -36,6 +36,8 @@ class Charger:
     csms: Csms
     core: dict[str, Any] = field(default_factory=dict)  # Core keys other than the defaults
     local_list: dict[str, Any] = field(default_factory=dict)  # LocalAuthListManagement's
+    security: dict[str, Any] = field(default_factory=dict)  # over ocpp-config.json's Security
+    evse_security: dict[str, str] = field(default_factory=dict)  # EvseSecurity's config
 
     @property
     def database(self) -> Path:
@@ -46,12 +48,14 @@ class Charger:
         ocpp["Internal"]["CentralSystemURI"] = self.csms.url
         ocpp["Core"].update({"HeartbeatInterval": 1, "MeterValueSampleInterval": 1, **self.core})
         ocpp["LocalAuthListManagement"].update(self.local_list)
+        ocpp["Security"].update(self.security)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
         modules = config["active_modules"]
         modules["ocpp"]["config_module"].update(ChargePointConfigPath=str(ocpp_path),
                                                 DatabasePath=str(self.database))
+        modules["evse_security"]["config_module"] = self.evse_security
         system = self.tmp_path / "system"
         modules["system"]["config_module"] = {
             "simulate_system_commands": True, "download_dir": str(system / "downloads"),

@@ -4,14 +4,22 @@ It runs its asyncio loop on a thread, records every request the charge point sen
 payload, in order) and answers as a CSMS does. Tests call the charge point through it with
 :meth:`Csms.call` and wait for its messages with :meth:`Csms.wait`; it can be stopped and
 started again on the same port, to take the CSMS away.
+
+With ``tls`` (an SSL server context) it serves wss:// on localhost and counts the TLS
+handshakes begun (``handshakes``, even those that fail); with ``basic_auth`` set it answers
+401 to a charge point whose Authorization header is not that ``user:password``. It records
+each Authorization header and each client certificate's subject it sees.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime
+import http
 import itertools
+import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -82,10 +90,20 @@ class CentralSystem(ChargePoint):
         self.seen("MeterValues", payload)
         return call_result.MeterValues()
 
+    @on(Action.security_event_notification)
+    async def _security_event(self, **payload: Any) -> Any:
+        self.seen("SecurityEventNotification", payload)
+        return call_result.SecurityEventNotification()
+
 
 class Csms:
     def __init__(self, port: int, heartbeat_interval: int = 1) -> None:
         self.port = port
+        self.tls: ssl.SSLContext | None = None  # taken at start()
+        self.basic_auth: str | None = None  # "user:password" to require
+        self.handshakes = 0
+        self.authorizations: list[str | None] = []
+        self.client_subjects: list[dict[str, str]] = []
         self.heartbeat_interval = heartbeat_interval
         self.lock = threading.Lock()
         self.messages: list[tuple[str, dict[str, Any]]] = []
@@ -102,7 +120,7 @@ class Csms:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
+        return f"wss://localhost:{self.port}/" if self.tls else f"ws://127.0.0.1:{self.port}/"
 
     def start(self) -> None:
         listening = threading.Event()
@@ -113,12 +131,37 @@ class Csms:
 
     async def _serve(self, listening: threading.Event) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        if self.tls is not None:
+            self.tls.sni_callback = self._handshake_begun
         async with websockets.serve(self._connection, "127.0.0.1", self.port,
-                                    subprotocols=["ocpp1.6"]):
+                                    subprotocols=["ocpp1.6"], ssl=self.tls,
+                                    process_request=self._check_auth):
             listening.set()
             await self._stop.wait()
 
+    def _handshake_begun(self, _socket: Any, _server_name: str | None, _context: Any) -> None:
+        with self.lock:
+            self.handshakes += 1
+
+    def _check_auth(self, first: Any, second: Any) -> Any:
+        """websockets' process_request: (connection, request) since 13, (path, headers) in
+        10 (kirkstone's, in the ptest). None lets the handshake go on."""
+        headers = getattr(second, "headers", second)
+        header = headers.get("Authorization")
+        with self.lock:
+            self.authorizations.append(header)
+        if self.basic_auth is None or header == "Basic " + base64.b64encode(
+                self.basic_auth.encode()).decode():
+            return None
+        if hasattr(first, "respond"):
+            return first.respond(http.HTTPStatus.UNAUTHORIZED, "wrong credentials\n")
+        return http.HTTPStatus.UNAUTHORIZED, [], b"wrong credentials\n"
+
     async def _connection(self, socket: Any) -> None:
+        peer = socket.transport.get_extra_info("peercert")
+        if peer:
+            with self.lock:
+                self.client_subjects.append(dict(item[0] for item in peer["subject"]))
         # websockets 10 (kirkstone's, in the ptest) has socket.path; 13+ socket.request
         path = socket.request.path if hasattr(socket, "request") else socket.path
         self.paths.append(path)

@@ -28,6 +28,8 @@ def test_hard_reset_stops_the_transaction_then_reboots(charger: Charger, csms: C
         assert csms.call(call.Reset(type="Hard")).status == "Accepted"
         stop = csms.wait("StopTransaction")
         assert stop["reason"] == "HardReset"
+        assert csms.wait("SecurityEventNotification", lambda p: p["type"] == "ResetOrReboot"
+                         )["tech_info"] == "Hard reset by the CSMS"
         wait_until(lambda: any("reboot" in argv[0] for argv in recorded(charger)), 15,
                    "a reboot by the system module")
 

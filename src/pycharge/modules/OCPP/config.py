@@ -23,6 +23,7 @@ from pycharge.modules.OCPP.configuration_keys import (
     unknown_measurands,
 )
 from pycharge.modules.OCPP.metering import MEASURANDS
+from pycharge.modules.OCPP.security import profile_problems
 from pycharge.runtime.durable_files import write_atomically
 from pycharge.runtime.usererror import UserError
 
@@ -39,13 +40,25 @@ def _read(path: Path) -> dict[str, Any]:
     return raw
 
 
+def _range_problem(key: Key, value: Any) -> str | None:
+    if key.minimum is not None and value < key.minimum:
+        return f"must be at least {key.minimum}, not {value}"
+    if key.maximum is not None and value > key.maximum:
+        return f"must be at most {key.maximum}, not {value}"
+    if key.min_length is not None and len(value) < key.min_length:
+        return f"must have at least {key.min_length} characters, not {len(value)}"
+    return None
+
+
 def _value_problem(name: str, key: Key, value: Any) -> str | None:
     if not isinstance(value, key.type) or (key.type is int and isinstance(value, bool)):
         return f"must be {TYPE_NAMES[key.type]}, not {json.dumps(value)}"
-    if key.minimum is not None and value < key.minimum:
-        return f"must be at least {key.minimum}, not {value}"
-    if name == "CentralSystemURI" and not value.startswith(("ws://", "wss://")):
-        return f"must start with ws:// or wss://, not {value!r}"
+    if (problem := _range_problem(key, value)) is not None:
+        return problem
+    if name == "CentralSystemURI" and "://" in value and not value.startswith(
+            ("ws://", "wss://")):
+        return (f"must start with ws:// or wss://, not {value!r} (or have no scheme: then "
+                "Security.SecurityProfile picks it)")
     if key.measurands and (unknown := unknown_measurands(value)):
         return f"has unknown measurands {unknown}; allowed: {', '.join(MEASURANDS)}"
     if name == "SupportedFeatureProfiles":
@@ -102,15 +115,17 @@ class ChargePointConfig:
             overlay = _read(user_path)
             found += problems(overlay, user_path, base=False)
             self.overlay = overlay
-        if found:
-            raise UserError("OCPP configuration:\n  " + "\n  ".join(found))
         self.values: dict[str, Any] = {}
         self.profiles: dict[str, str] = {}
         for layer in (base, self.overlay):
             for profile, keys in layer.items():
-                for name, value in keys.items():
+                for name, value in keys.items() if isinstance(keys, dict) else ():
                     self.values[name] = value
                     self.profiles[name] = profile
+        if not found:  # the keys together, once each is right (the CSMS may have set some)
+            found = profile_problems(self.values, path)
+        if found:
+            raise UserError("OCPP configuration:\n  " + "\n  ".join(found))
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -121,8 +136,9 @@ class ChargePointConfig:
     def listed(self, names: list[str] | None) -> tuple[list[dict[str, Any]], list[str]]:
         """GetConfiguration: (configurationKey entries, unknownKey) for ``names`` (None: all)."""
         wanted = names if names else list(self.values)
-        known = [{"key": n, "readonly": KEYS[n].readonly if n in KEYS else True,
-                  "value": to_text(self.values[n])} for n in wanted if n in self.values]
+        known = [{"key": n, "readonly": KEYS[n].readonly if n in KEYS else True}
+                 | ({} if n in KEYS and KEYS[n].writeonly else {"value": to_text(self.values[n])})
+                 for n in wanted if n in self.values]
         return known, [n for n in wanted if n not in self.values]
 
     def change(self, name: str, text: str) -> str:

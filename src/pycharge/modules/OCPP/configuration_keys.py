@@ -19,6 +19,9 @@ class Key:
     required: bool = False
     minimum: int | None = None
     measurands: bool = False  # a comma-separated list of the measurands in MEASURANDS
+    maximum: int | None = None
+    min_length: int | None = None
+    writeonly: bool = False  # GetConfiguration names it without its value (a password)
 
 
 KEYS: dict[str, Key] = {
@@ -51,12 +54,15 @@ KEYS: dict[str, Key] = {
     "TransactionMessageRetryInterval": Key("Core", int, required=True, minimum=0),
     "UnlockConnectorOnEVSideDisconnect": Key("Core", bool, required=True),
     "WebSocketPingInterval": Key("Core", int, minimum=0),
-    "SecurityProfile": Key("Security", int, minimum=0),
     "LocalAuthListEnabled": Key("LocalAuthListManagement", bool, required=True),
     "LocalAuthListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
                                   minimum=0),
     "SendLocalListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
                                   minimum=0),
+    # changing the profile (a reconnect with new credentials) is not implemented: read-only
+    "SecurityProfile": Key("Security", int, readonly=True, minimum=0, maximum=3),
+    "AuthorizationKey": Key("Security", str, min_length=8, writeonly=True),
+    "DisableSecurityEventNotifications": Key("Security", bool),
 }
 PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCharging",
             "FirmwareManagement", "Reservation")
@@ -85,7 +91,11 @@ def parse(key: Key, text: str) -> object:
         number = int(text)
         if key.minimum is not None and number < key.minimum:
             raise ValueError(f"at least {key.minimum}")
+        if key.maximum is not None and number > key.maximum:
+            raise ValueError(f"at most {key.maximum}")
         return number
     if key.measurands and unknown_measurands(text):
         raise ValueError(f"measurands of {', '.join(MEASURANDS)}")
+    if key.min_length is not None and len(text) < key.min_length:
+        raise ValueError(f"at least {key.min_length} characters")
     return text

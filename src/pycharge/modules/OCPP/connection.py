@@ -1,9 +1,15 @@
 """The websocket to the CSMS: an asyncio loop on a thread of the module.
 
-It connects to ``CentralSystemURI/ChargePointId`` with subprotocol ocpp1.6, retries with
-back-off while the CSMS is away, sends BootNotification until it is Accepted, then Heartbeat
-at the interval and the queued transaction messages in order. Other threads hand it messages
-with :meth:`Link.send` (dropped while offline) and :meth:`Link.enqueue` (kept in SQLite).
+It connects to the module's :class:`~pycharge.modules.OCPP.security.Endpoint` (asked anew for
+every attempt, so that new certificates count) with subprotocol ocpp1.6, retries with back-off
+while the CSMS is away, sends BootNotification until it is Accepted, then Heartbeat at the
+interval and the queued transaction messages in order. Other threads hand it messages with
+:meth:`Link.send` (dropped while offline) and :meth:`Link.enqueue` (kept in SQLite). A failed
+attempt that is a security event (the CSMS's certificate, or the CSMS refusing ours) is queued
+as a SecurityEventNotification, once per kind until the next accepted BootNotification.
+
+While idle the loop sleeps on timers and events only: :meth:`Link.close` (the module's
+shutdown) wakes it to stop, nothing polls.
 """
 
 from __future__ import annotations
@@ -19,24 +25,26 @@ from typing import Any
 
 from pycharge.modules.OCPP.charge_point import Station, StationChargePoint
 from pycharge.modules.OCPP.queue import MessageQueue
+from pycharge.modules.OCPP.security import Endpoint, failure_event
 
 BACKOFF_S = (1, 2, 4, 8, 16, 30)
-STOP_POLL_S = 0.25
 RESPONSE_TIMEOUT_S = 10
 log = logging.getLogger("pycharge.module.ocpp.link")
 
 
 class Link:
-    def __init__(self, url: str, cp_id: str, station: Station,
+    def __init__(self, endpoint: Callable[[], Endpoint], cp_id: str, station: Station,
                  on_module: Callable[..., Future], settings: Callable[[str], Any],
                  database: Path, on_state: Callable[[bool, dict[str, Any] | None], None],
                  started: Callable[[str, int, str, dict[str, Any]], None],
                  stopping: threading.Event) -> None:
-        self.url, self.cp_id, self.station = url, cp_id, station
+        self.endpoint, self.cp_id, self.station = endpoint, cp_id, station
         self._on_module, self._settings = on_module, settings
         self._on_state, self._started, self._stopping = on_state, started, stopping
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queued: asyncio.Event | None = None
+        self._halt: asyncio.Event | None = None  # set (on the loop) once the module stops
+        self._reported: set[str] = set()  # security events of failed attempts, this outage
         self._queue = MessageQueue(database)
         self.cp: StationChargePoint | None = None
         self._failures = 0  # connection attempts since the last accepted BootNotification
@@ -52,28 +60,42 @@ class Link:
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._queued = asyncio.Event()
-        while not self._stopping.is_set():
+        self._queued, self._halt = asyncio.Event(), asyncio.Event()
+        while not self._stopping.is_set():  # checked after _halt exists: close() sees it
             try:
                 await self._session()
             except Exception as exc:  # refused, closed, timed out: all retried
-                log.warning("CSMS %s: %s", self.url, exc)
+                self._failed(exc)
             if self._stopping.is_set():
                 break
             self._on_state(False, None)
             await self._pause(BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)])
             self._failures += 1
 
+    def _failed(self, exc: Exception) -> None:
+        report = failure_event(exc)
+        log.warning("CSMS %s: %s%s", self.cp_id, exc,
+                    f" ({report['type']}: {report.get('tech_info')})" if report else "")
+        if report is not None and report["type"] not in self._reported:
+            self._reported.add(report["type"])
+            self.security_event(report)
+
     async def _pause(self, seconds: float) -> None:
-        end = asyncio.get_running_loop().time() + seconds
-        while not self._stopping.is_set() and asyncio.get_running_loop().time() < end:
-            await asyncio.sleep(min(STOP_POLL_S, end - asyncio.get_running_loop().time()))
+        """Sleep ``seconds`` (inf: until stopped), or less once the module stops."""
+        if self._stopping.is_set() or self._halt is None:
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._halt.wait(), None if seconds == float("inf")
+                                   else seconds)
 
     async def _session(self) -> None:
         import websockets
 
-        async with websockets.connect(f"{self.url.rstrip('/')}/{self.cp_id}",
-                                      subprotocols=["ocpp1.6"]) as socket:
+        endpoint: Endpoint = await self._on_module_async(self.endpoint)
+        headers = {"additional_headers" if int(websockets.__version__.split(".")[0]) >= 14
+                   else "extra_headers": endpoint.headers}  # websockets 10 (kirkstone) names
+        async with websockets.connect(endpoint.url, subprotocols=["ocpp1.6"], ssl=endpoint.tls,
+                                      **headers) as socket:
             self.cp = StationChargePoint(self.cp_id, socket, self.station,
                                          self._on_module_async, RESPONSE_TIMEOUT_S)
             tasks = [asyncio.ensure_future(self.cp.start()),
@@ -107,6 +129,7 @@ class Link:
                      answer.status if answer else "failed", interval)
             await self._pause(interval)
         self._failures = 0
+        self._reported.clear()
         self._on_state(True, {"interval": answer.interval})
         resume = self._settings("MessageQueueResumeDelay") or 0
         drain = asyncio.ensure_future(self._drain(resume))
@@ -150,8 +173,18 @@ class Link:
 
     # -- from other threads -------------------------------------------------------------------
     def close(self) -> None:
-        """Once the module stops: the queue's file is closed (its messages stay in it)."""
+        """Once the module stops: the loop is woken to end, the queue's file is closed (its
+        messages stay in it)."""
+        if self._loop is not None and self._halt is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has ended already
+                self._loop.call_soon_threadsafe(self._halt.set)
         self._queue.close()
+
+    def security_event(self, payload: dict[str, Any]) -> None:
+        """Queue a SecurityEventNotification (kept until the CSMS has it), unless
+        DisableSecurityEventNotifications."""
+        if not self._settings("DisableSecurityEventNotifications"):
+            self.enqueue("SecurityEventNotification", payload, "")
 
     def send(self, action: str, payload: dict[str, Any]) -> None:
         """Send a message that is only worth sending now (status, meter values without a

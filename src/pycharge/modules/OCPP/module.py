@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from pycharge.modules.OCPP import security
 from pycharge.modules.OCPP.authorization import Authorizer
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
@@ -18,6 +19,7 @@ from pycharge.modules.OCPP.local_auth import LocalAuthorization
 from pycharge.modules.OCPP.metering import Metering, meter_value
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
+from pycharge.runtime.usererror import UserError
 
 AUTHORIZE_TIMEOUT_S = 10.0
 
@@ -73,7 +75,13 @@ class OCPP(Module):
             evse.subscribe("session_event",
                            lambda event, c=connector: self._on_session_event(c, event))
             evse.subscribe("powermeter", lambda meter, c=connector: setattr(c, "meter", meter))
-        self.link = Link(self.settings["CentralSystemURI"], self.settings["ChargePointId"], self,
+        self.store = self.connection("security")
+        profile = self.settings.get("SecurityProfile", 0)
+        if profile in security.TLS_PROFILES and self.store is None:
+            raise UserError(f"{self.settings.path}: Security.SecurityProfile {profile} needs the "
+                            f"module {self.id}'s requirement 'security' connected (EvseSecurity: "
+                            "the CSMS root CA bundle and the charge point's certificate)")
+        self.link = Link(self.endpoint, self.settings["ChargePointId"], self,
                          self._on_module, self.setting, database, self._on_state,
                          self._on_started, self.stopping)
         self.metering = Metering(self)
@@ -84,6 +92,7 @@ class OCPP(Module):
     def ready(self) -> None:
         for implementation in ("main", "ocpp_generic"):
             self.impl[implementation].publish("is_connected", False)
+        self.link.security_event(security.event("StartupOfTheDevice"))
         delay = self.config["DelayOcppStart"] / 1000.0
         self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
         self.metering.start()
@@ -91,6 +100,31 @@ class OCPP(Module):
     def shutdown(self) -> None:
         self.link.close()
         self.local_auth.close()
+
+    def endpoint(self) -> security.Endpoint:
+        """Where and how to connect, by the security profile; certificates are asked for
+        anew each time (EvseSecurity reads its store at every call)."""
+        cp_id, profile = self.settings["ChargePointId"], self.settings.get("SecurityProfile", 0)
+        url = security.url_of(self.settings["CentralSystemURI"], cp_id, profile)
+        headers = security.basic_auth(cp_id, self.settings["AuthorizationKey"]) \
+            if profile in security.BASIC_AUTH_PROFILES else {}
+        if profile not in security.TLS_PROFILES:
+            return security.Endpoint(url, headers)
+        assert self.store is not None  # checked in init
+        verify_file = self.store.call("get_verify_file", certificate_type="CSMS")
+        if not verify_file:
+            raise UserError("EvseSecurity has no CSMS root CA bundle: the CSMS's certificate "
+                            "cannot be checked, so no connection is made")
+        leaf = None
+        if profile == 3:
+            answer = self.store.call("get_leaf_certificate_info", certificate_type="CSMS",
+                                        encoding="PEM", include_ocsp=False)
+            leaf = answer.get("info") if answer["status"] == "Accepted" else None
+            if leaf is None:
+                self.log.error("security profile 3 but no charge point certificate for the "
+                               "CSMS (%s): connecting without one, the CSMS will refuse it",
+                               answer["status"])
+        return security.Endpoint(url, headers, security.tls_context(verify_file, leaf))
 
     def setting(self, name: str) -> Any:
         """A key as of now, from any thread (values are replaced, never changed in place)."""
@@ -212,6 +246,7 @@ class OCPP(Module):
         for evse, connector in zip(self.evses, self.connectors, strict=True):
             if connector.local_tx is not None:
                 evse.call_async("stop_transaction", request={"reason": f"{kind}Reset"})
+        self.link.security_event(security.event("ResetOrReboot", f"{kind} reset by the CSMS"))
         system = self.connection("system")
         self.call_later(self.config["ResetStopDelay"],
                         lambda: system.call_async("reset", type=kind, scheduled=False))

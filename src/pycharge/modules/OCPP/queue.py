@@ -68,7 +68,7 @@ class MessageQueue:
             return None
         seq, action, text, local_tx = rows[0]
         payload = json.loads(text)
-        if action != "StartTransaction":
+        if action != "StartTransaction" and local_tx:  # "": a message of no transaction
             known = self.transaction_id(local_tx)
             payload["transaction_id"] = known if known is not None else -1
         return seq, action, payload, local_tx
