@@ -7,20 +7,20 @@ certificate the charge point must not trust.
 
 from __future__ import annotations
 
-import shutil
 import ssl
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support import host_tools
 
 SERVER_EXT = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
 CLIENT_EXT = "extendedKeyUsage=clientAuth\n"
 
 
 def openssl(*args: str) -> None:
-    tool = shutil.which("openssl")
-    assert tool is not None, "the openssl CLI is needed (.ci/run installs it from apt)"
-    subprocess.run([tool, *args], check=True, capture_output=True, timeout=60)
+    subprocess.run([host_tools.path("openssl"), *args], check=True, capture_output=True,
+                   timeout=60)
 
 
 def root_ca(directory: Path, name: str) -> tuple[Path, Path]:
