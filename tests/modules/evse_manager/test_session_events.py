@@ -56,7 +56,7 @@ def test_paused_by_ev_and_resumed():
     rig.cp("B", "PowerOff")
     assert rig.take_events() == ["StoppingCharging", "ChargingPausedEV"]
     rig.board.take()
-    rig.advance(5.25)  # the PWM comes back 5 s (+ the board latency margin) after its last change
+    rig.advance(5.5)  # the PWM comes back 5 s (+ the board latency margin) after its last change
     assert ("pwm_on", 26.67) in rig.board.take()
     rig.cp("C")
     assert rig.take_events() == ["PrepareCharging", "ChargingStarted"]

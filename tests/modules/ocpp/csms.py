@@ -5,7 +5,8 @@ payload, in order) and answers as a CSMS does. Tests call the charge point throu
 :meth:`Csms.call` and wait for its messages with :meth:`Csms.wait`; it can be stopped and
 started again on the same port, to take the CSMS away.
 
-With ``tls`` (an SSL server context) it serves wss:// on localhost and counts the TLS
+With ``tls`` (an SSL server context) it serves wss:// on 127.0.0.1 (named by the certificate;
+not localhost, which a clean root without /etc/hosts cannot resolve) and counts the TLS
 handshakes begun (``handshakes``, even those that fail); with ``basic_auth`` set it answers
 401 to a charge point whose Authorization header is not that ``user:password``. It records
 each Authorization header and each client certificate's subject it sees.
@@ -120,7 +121,7 @@ class Csms:
 
     @property
     def url(self) -> str:
-        return f"wss://localhost:{self.port}/" if self.tls else f"ws://127.0.0.1:{self.port}/"
+        return f"wss://127.0.0.1:{self.port}/" if self.tls else f"ws://127.0.0.1:{self.port}/"
 
     def start(self) -> None:
         listening = threading.Event()

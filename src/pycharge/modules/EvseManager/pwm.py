@@ -14,9 +14,10 @@ from typing import Protocol
 X1_PERCENT = 100.0  # constant +12 V: no PWM, the EV must not charge
 F_PERCENT = 0.0  # constant -12 V: state F
 PWM_MAX_UPDATE_INTERVAL_S = 5.0  # IEC 61851-1: EV response time to a duty change
-# The board applies a duty some ms after we send it (bus, its module thread), and not always
+# The board applies a duty some time after we send it (bus, its module thread, and up to one
+# idle CP sample of CbTarragonDriver, 200 ms, during which it holds the CP), and not always
 # equally late: counted from our sending alone, two changes could land < 5 s apart on the CP.
-BOARD_LATENCY_MARGIN_S = 0.25
+BOARD_LATENCY_MARGIN_S = 0.5
 
 
 def ampere_to_duty_percent(ampere: float) -> float:
