@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 import yaml
-from bench.soak_stack import SoakStack
 
 from pycharge.modules.CbSystem.simulated import SimulatedPrograms
 from pycharge.modules.EvseManager.session_store import RECORD_PERIOD_S
@@ -36,41 +35,16 @@ from tests.modules.system.fileserver import FileServer, Route
 from tests.reliability.bus import ReconnectingProbe
 from tests.reliability.charging import CHARGE
 from tests.reliability.configs import EVSE, SYSTEM, with_store, with_system
+from tests.reliability.restarts import START_TIMEOUT_S, Stacks
 from tests.support.stack import write_config
 from tests.support.waiting import wait_until
 
-START_TIMEOUT_S = 30.0
 RECORD_KEY = f"{EVSE}_session"
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     return write_config(tmp_path, with_system(tmp_path, with_store(tmp_path)))
-
-
-class Stacks:
-    """Stacks started one after the other on the same files; all are gone at the end."""
-
-    def __init__(self, config: Path, broker: Mosquitto, workdir: Path) -> None:
-        self.config, self.broker, self.workdir = config, broker, workdir
-        self.started: list[SoakStack] = []
-
-    def start(self) -> SoakStack:
-        stack = SoakStack(self.config, self.broker.address, self.workdir)
-        self.started.append(stack)
-        stack.start(START_TIMEOUT_S)
-        stack.wait_event("Enabled", 0, START_TIMEOUT_S)
-        return stack
-
-    def kill(self) -> None:
-        """kill -9 of the newest stack (the whole process tree)."""
-        self.started[-1].kill()
-
-    def close(self) -> None:
-        for stack in self.started:
-            stack.kill()
-            stack.watch.close()
-            stack.connection.stop()
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ from bench.soak_stack import SoakStack
 
 from tests.modules.ocpp.conftest import Charger
 from tests.modules.ocpp.csms import Csms
+from tests.reliability.restarts import START_TIMEOUT_S, Stacks
 from tests.sil.stack import PLUG_IN_16A, STAY
 from tests.support.waiting import wait_until
 
-START_TIMEOUT_S = 30.0
 TRANSACTION_MESSAGES = ("StartTransaction", "MeterValues", "StopTransaction")
 
 
@@ -40,31 +40,10 @@ def integrity(charger: Charger) -> str:
         return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-class Stacks:
-    """Stacks started one after the other on the same files; all are gone at the end."""
-
-    def __init__(self, charger: Charger) -> None:
-        self.charger, self.started = charger, []
-        self.config = charger.config_file()
-
-    def start(self) -> SoakStack:
-        stack = SoakStack(self.config, self.charger.broker.address, self.charger.tmp_path)
-        self.started.append(stack)
-        stack.start(START_TIMEOUT_S)
-        stack.wait_event("Enabled", 0, START_TIMEOUT_S)
-        return stack
-
-    def close(self) -> None:
-        for stack in self.started:
-            stack.kill()
-            stack.watch.close()
-            stack.connection.stop()
-
-
 @pytest.fixture
 def stacks(charger: Charger) -> Iterator[Stacks]:
     charger.core.update(LocalAuthorizeOffline=True, AllowOfflineTxForUnknownId=True)
-    started = Stacks(charger)
+    started = Stacks(charger.config_file(), charger.broker, charger.tmp_path)
     yield started
     started.close()
 
