@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 BASE = "everest_api/"
 INOPERATIVE = "evse_manager/Inoperative"
-REPEATED = ("hardware_capabilities", "selected_protocol")  # as EVerest's API, every second
 Action = Callable[[], None]
 
 
@@ -74,16 +73,16 @@ class EvseChannel:
         self.api.publish_external(f"{self.base}/var/{name}", payload)
 
     def _keep(self, name: str, payload: str) -> None:
-        """Publish a variable that is repeated every second."""
+        """Publish a variable that EVerest's API repeats every second (hardware_capabilities,
+        selected_protocol)."""
         self._repeated[name] = payload
         self._publish(name, payload)
 
     def publish_periodic(self) -> None:
         self._publish("datetime", rfc3339())
         self._publish("session_info", json.dumps(self.session.to_json()))
-        for name in REPEATED:
-            if name in self._repeated:
-                self._publish(name, self._repeated[name])
+        for name, payload in self._repeated.items():
+            self._publish(name, payload)
 
     def _on_ready(self, ready: bool) -> None:
         if ready and not self.ready:
