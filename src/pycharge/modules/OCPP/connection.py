@@ -91,10 +91,12 @@ class Link:
         import websockets
 
         endpoint: Endpoint = await self._on_module_async(self.endpoint)
-        headers = {"additional_headers" if int(websockets.__version__.split(".")[0]) >= 14
-                   else "extra_headers": endpoint.headers}  # websockets 10 (kirkstone) names
-        async with websockets.connect(endpoint.url, subprotocols=["ocpp1.6"], ssl=endpoint.tls,
-                                      **headers) as socket:
+        options: dict[str, Any] = {"additional_headers" if int(
+            websockets.__version__.split(".")[0]) >= 14 else "extra_headers": endpoint.headers}
+        if endpoint.tls is not None:  # websockets 10 (kirkstone's) takes no ssl for ws://
+            options["ssl"] = endpoint.tls
+        async with websockets.connect(endpoint.url, subprotocols=["ocpp1.6"],
+                                      **options) as socket:
             self.cp = StationChargePoint(self.cp_id, socket, self.station,
                                          self._on_module_async, RESPONSE_TIMEOUT_S)
             tasks = [asyncio.ensure_future(self.cp.start()),
