@@ -98,7 +98,8 @@ class OCPP(Module):
             self.every(interval, self._sample)
 
     def shutdown(self) -> None:
-        self.link.close()
+        if hasattr(self, "link"):  # not if init failed (a config error)
+            self.link.close()
 
     def endpoint(self) -> security.Endpoint:
         """Where and how to connect, by the security profile; certificates are asked for
