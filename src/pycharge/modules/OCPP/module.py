@@ -118,7 +118,7 @@ class OCPP(Module):
         leaf = None
         if profile == 3:
             answer = self.store.call("get_leaf_certificate_info", certificate_type="CSMS",
-                                        encoding="PEM", include_ocsp=False)
+                                     encoding="PEM", include_ocsp=False)
             leaf = answer.get("info") if answer["status"] == "Accepted" else None
             if leaf is None:
                 self.log.error("security profile 3 but no charge point certificate for the "
