@@ -4,6 +4,7 @@ status, a remote-started session, configuration, and requests it cannot or must 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from ocpp.exceptions import NotImplementedError, TypeConstraintViolationError
@@ -101,3 +102,12 @@ def test_a_swiped_card_is_authorized_by_the_csms(sil: Sil, csms: Csms) -> None:
     swipe(sil, "RFID1")
     assert csms.wait("Authorize") == {"id_tag": "RFID1"}
     assert csms.wait("StartTransaction")["id_tag"] == "RFID1"
+
+
+def test_the_websocket_thread_ends_with_the_module(charger: Charger, csms: Csms) -> None:
+    """Nothing polls a stop flag: the module's shutdown wakes the idle loop to end."""
+    with charger.run():
+        csms.wait("Heartbeat")
+        assert any(t.name == "ocpp.websocket" for t in threading.enumerate())
+    wait_until(lambda: not any(t.name == "ocpp.websocket" for t in threading.enumerate()), 2,
+               "the websocket thread ended")

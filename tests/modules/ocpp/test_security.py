@@ -129,3 +129,18 @@ def test_profile_3_without_a_charge_point_certificate_is_refused_by_the_csms(
     with charger.run():
         refused_twice(tls_csms)
     assert tls_csms.client_subjects == [] and tls_csms.authorizations == []
+
+
+def test_a_tls_profile_without_evse_security_stops_the_module_with_a_reason(
+        charger: Charger, csms: Csms, caplog: pytest.LogCaptureFixture) -> None:
+    charger.security = {"SecurityProfile": 2, "AuthorizationKey": KEY}
+    unwired = charger.config()
+    del unwired["active_modules"]["ocpp"]["connections"]["security"]
+    charger.config = lambda: unwired  # type: ignore[method-assign]
+    ocpp = charger.tmp_path / "ocpp-config.json"  # libocpp's form: the profile picks wss://
+    ocpp.write_text(ocpp.read_text().replace(csms.url, csms.url.split("://")[1]))
+    with charger.run():
+        wait_until(lambda: any("Security.SecurityProfile 2 needs the module ocpp's requirement "
+                               "'security' connected" in r.getMessage()
+                               for r in caplog.records), 10, "the module's reason")
+    assert csms.paths == []

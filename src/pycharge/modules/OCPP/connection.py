@@ -39,6 +39,7 @@ class Link:
                  started: Callable[[str, int, str, dict[str, Any]], None],
                  stopping: threading.Event) -> None:
         self.endpoint, self.cp_id, self.station = endpoint, cp_id, station
+        self.url = ""  # of the latest attempt, for the log
         self._on_module, self._settings = on_module, settings
         self._on_state, self._started, self._stopping = on_state, started, stopping
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -74,7 +75,7 @@ class Link:
 
     def _failed(self, exc: Exception) -> None:
         report = failure_event(exc)
-        log.warning("CSMS %s: %s%s", self.cp_id, exc,
+        log.warning("CSMS %s: %s%s", self.url or self.cp_id, exc,
                     f" ({report['type']}: {report.get('tech_info')})" if report else "")
         if report is not None and report["type"] not in self._reported:
             self._reported.add(report["type"])
@@ -92,10 +93,13 @@ class Link:
         import websockets
 
         endpoint: Endpoint = await self._on_module_async(self.endpoint)
-        headers = {"additional_headers" if int(websockets.__version__.split(".")[0]) >= 14
-                   else "extra_headers": endpoint.headers}  # websockets 10 (kirkstone) names
-        async with websockets.connect(endpoint.url, subprotocols=["ocpp1.6"], ssl=endpoint.tls,
-                                      **headers) as socket:
+        self.url = endpoint.url
+        options: dict[str, Any] = {"additional_headers" if int(
+            websockets.__version__.split(".")[0]) >= 14 else "extra_headers": endpoint.headers}
+        if endpoint.tls is not None:  # websockets 10 (kirkstone's) takes no ssl for ws://
+            options["ssl"] = endpoint.tls
+        async with websockets.connect(endpoint.url, subprotocols=["ocpp1.6"],
+                                      **options) as socket:
             self.cp = StationChargePoint(self.cp_id, socket, self.station,
                                          self._on_module_async, RESPONSE_TIMEOUT_S)
             tasks = [asyncio.ensure_future(self.cp.start()),

@@ -98,8 +98,10 @@ class OCPP(Module):
         self.metering.start()
 
     def shutdown(self) -> None:
-        self.link.close()
-        self.local_auth.close()
+        if hasattr(self, "link"):  # not if init failed (a config error)
+            self.link.close()
+        if hasattr(self, "local_auth"):
+            self.local_auth.close()
 
     def endpoint(self) -> security.Endpoint:
         """Where and how to connect, by the security profile; certificates are asked for
