@@ -206,11 +206,13 @@ class Sil:
 
 @contextmanager
 def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None,
-              edit: Callable[[str], str] | None = None) -> Iterator[Sil]:
+              edit: Callable[[str], str] | None = None, available: bool = True
+              ) -> Iterator[Sil]:
     """Run ``config`` (default: bsp-only.yaml) on the simulated board with a healthy car.
 
     ``edit`` rewrites the YAML text before it is loaded, for what a dict cannot say (such as
-    an unquoted ``no``).
+    an unquoted ``no``). ``available`` False: the EVSE is expected to be disabled soon after
+    the start (by a module's stored state), so its control pilot never shows "no car".
     """
     config = copy.deepcopy(config or bsp_only())
     database = tmp_path / "error_history.db"
@@ -239,7 +241,9 @@ def sil_stack(tmp_path: Path, broker: Any, config: dict[str, Any] | None = None,
         # Every scenario starts from a known state: the board reported "no car" (A) with its CP
         # generator on. (A car plugged in during the first samples after enable(true) is covered
         # by tests/modules/board/test_sampler.py::test_republish_waits_for_a_state_on_its_way.)
-        probe.wait_for(lambda _m: {"data": {"event": "A"}} in probe.payloads(sil.bsp_event_topic))
+        if available:
+            probe.wait_for(lambda _m: {"data": {"event": "A"}} in probe.payloads(
+                sil.bsp_event_topic))
         yield sil
     finally:
         manager.stop_requested.set()  # the supervisor's loop then stops the modules

@@ -37,6 +37,7 @@ class Charger:
     core: dict[str, Any] = field(default_factory=dict)  # Core keys other than the defaults
     local_list: dict[str, Any] = field(default_factory=dict)  # LocalAuthListManagement's
     security: dict[str, Any] = field(default_factory=dict)  # over ocpp-config.json's Security
+    reservation: dict[str, Any] = field(default_factory=dict)  # over its Reservation profile
     evse_security: dict[str, str] = field(default_factory=dict)  # EvseSecurity's config
 
     @property
@@ -49,6 +50,7 @@ class Charger:
         ocpp["Core"].update({"HeartbeatInterval": 1, "MeterValueSampleInterval": 1, **self.core})
         ocpp["LocalAuthListManagement"].update(self.local_list)
         ocpp["Security"].update(self.security)
+        ocpp["Reservation"].update(self.reservation)
         ocpp_path = self.tmp_path / "ocpp-config.json"
         ocpp_path.write_text(json.dumps(ocpp))
         config = yaml.safe_load(CONFIGS.joinpath("bsp-only-ocpp.yaml").read_text())
@@ -62,8 +64,8 @@ class Charger:
             "state_dir": str(system / "state"), "log_dir": str(system / "logs")}
         return config
 
-    def run(self) -> Any:
-        return sil_stack(self.tmp_path, self.broker, self.config())
+    def run(self, available: bool = True) -> Any:
+        return sil_stack(self.tmp_path, self.broker, self.config(), available=available)
 
     def config_file(self) -> Path:
         """The configuration as a file, for ``pycharge run --sim`` in a process of its own."""

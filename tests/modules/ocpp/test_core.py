@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from ocpp.exceptions import NotImplementedError, TypeConstraintViolationError
+from ocpp.exceptions import TypeConstraintViolationError
 from ocpp.v16 import call
 
 from tests.modules.ocpp.conftest import Charger, swipe
@@ -80,17 +80,17 @@ def test_configuration_changed_and_kept_across_a_restart(charger: Charger, csms:
 
 def test_unknown_action_and_bad_frames_get_callerrors(sil: Sil, csms: Csms) -> None:
     csms.wait("BootNotification")
-    with pytest.raises(NotImplementedError):
-        csms.call(call.CancelReservation(reservation_id=1))  # no Reservation yet
     with pytest.raises(TypeConstraintViolationError):  # value must be a string
         csms.call(call.ChangeConfiguration(key="HeartbeatInterval", value=5), valid=False)
     before = len(csms.frames)
     csms.send_raw("this is not json")
     csms.send_raw(json.dumps([2, "too-short"]))
-    errors = wait_until(lambda: [json.loads(f) for f in csms.frames[before:]][:2] if len(
-        csms.frames) >= before + 2 else None, 10, "two CALLERRORs")
+    csms.send_raw(json.dumps([2, "no-such", "NoSuchAction", {}]))  # not an OCPP 1.6 action
+    errors = wait_until(lambda: [json.loads(f) for f in csms.frames[before:]][:3] if len(
+        csms.frames) >= before + 3 else None, 10, "three CALLERRORs")
     assert errors[0][:3] == [4, "-1", "FormatViolation"]
     assert errors[1][:3] == [4, "too-short", "ProtocolError"]
+    assert errors[2][:3] == [4, "no-such", "NotImplemented"]
     assert csms.call(call.DataTransfer(vendor_id="acme")).status == "UnknownVendorId"
     assert csms.call(call.ClearCache()).status == "Accepted"
 

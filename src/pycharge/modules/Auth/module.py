@@ -1,6 +1,7 @@
 """Auth: authorization of charging sessions (token providers -> validators -> EvseManagers).
 
-The token flow is in ``token_handler``, the state of each EVSE in ``evse_context``. This module
+The token flow is in ``token_handler``, the state of each EVSE in ``evse_context``, the
+reservations in ``reservations``. This module
 wires them to the bus: tokens from every provider, session events and Inoperative errors from
 every EvseManager, the ``auth`` commands, and the calls to the EvseManagers.
 """
@@ -11,6 +12,7 @@ from concurrent.futures import Future
 from typing import Any, ClassVar
 
 from pycharge.modules.Auth.evse_context import EvseContext
+from pycharge.modules.Auth.reservations import Reservations
 from pycharge.modules.Auth.token_handler import TokenHandler, redact
 from pycharge.runtime.errors import Error
 from pycharge.runtime.module import Implementation, Module
@@ -34,8 +36,23 @@ class Main(Implementation):
         return self.module.tokens.withdraw(request)
 
 
+class ReservationImpl(Implementation):
+    """``reservation``: see reservations.py."""
+
+    module: Auth
+
+    def reserve_now(self, request: dict[str, Any]) -> str:
+        return self.module.reservations.reserve_now(request)
+
+    def cancel_reservation(self, reservation_id: int) -> bool:
+        return self.module.reservations.cancel(reservation_id)
+
+    def exists_reservation(self, request: dict[str, Any]) -> str:
+        return self.module.reservations.exists(request)
+
+
 class Auth(Module):
-    implementations: ClassVar = {"main": Main}
+    implementations: ClassVar = {"main": Main, "reservation": ReservationImpl}
 
     def init(self) -> None:
         config = dict(self.config)
@@ -46,6 +63,7 @@ class Auth(Module):
         evse_managers = self.connections("evse_manager")
         self.evses = [EvseContext(index, index + 1) for index in range(len(evse_managers))]
         self.tokens = TokenHandler(self, self.evses, config)
+        self.reservations = Reservations(self, self.evses)
         for provider in self.connections("token_provider"):
             provider.subscribe("provided_token", self.tokens.on_token)
         for validator in self.connections("token_validator"):
@@ -82,6 +100,8 @@ class Auth(Module):
     def _session_event(self, evse: EvseContext, event: dict[str, Any]) -> None:
         evse.on_event(event)
         name = event["event"]
+        if name == "TransactionStarted" and "reservation_id" in event["transaction_started"]:
+            self.reservations.used(event["transaction_started"]["reservation_id"])
         if name == "SessionStarted" and (event.get("session_started") or {}).get("reason") == "EVConnected":
             evse.plugged_in = True
             self.tokens.plugged_in(evse)

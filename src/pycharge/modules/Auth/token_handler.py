@@ -1,8 +1,10 @@
-"""One token from its arrival to its outcome (EVerest's AuthHandler, without reservations).
+"""One token from its arrival to its outcome (EVerest's AuthHandler).
 
 Arrival -> Processing -> either it stops the transaction it (or its group) started, or it is
 validated, an EVSE is picked and that EVSE is authorized -> UsedToStop / UsedToStart / Rejected
-/ TimedOut / Withdrawn; each step is published as ``token_validation_status``. Validation and
+/ TimedOut / Withdrawn; each step is published as ``token_validation_status``. An EVSE reserved
+for another token is not picked (reservations.py); one reserved for this token is authorized
+with the reservation's id, which its transaction then carries. Validation and
 the wait for a plug-in are asynchronous: nothing here blocks the module's thread.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pycharge.modules.Auth.evse_context import EvseContext, Identifier, same_token
+from pycharge.modules.Auth.reservations import Reservation
 
 if TYPE_CHECKING:
     from pycharge.modules.Auth.module import Auth
@@ -192,6 +195,10 @@ class TokenHandler:
             if not allowed:
                 last = {**result, "authorization_status": "NotAtThisLocation"}
                 continue
+            allowed = [e for e in allowed if self._reservation(e, token, result) is not False]
+            if not allowed:
+                last = {**result, "authorization_status": "NotAtThisTime"}
+                continue
             evse = self._select(allowed)
             if evse is not None:
                 self._authorize(evse, token, result)
@@ -220,7 +227,25 @@ class TokenHandler:
             return plugged
         return next((e for e in evses if e.available()), None)
 
+    def _reservation(self, evse: EvseContext, token: Token, result: Result
+                     ) -> Reservation | bool | None:
+        """The reservation the token uses on ``evse``, None if none, False if the EVSE is
+        kept for another token."""
+        parent = result.get("parent_id_token") or token.get("parent_id_token")
+        try:
+            return self.m.reservations.usable(evse, token["id_token"]["value"],
+                                              parent["value"] if parent else None)
+        except LookupError as exc:
+            self.m.log.info("token %s: %s", redact(token), exc)
+            return False
+
     def _authorize(self, evse: EvseContext, token: Token, result: Result) -> None:
+        reservation = self._reservation(evse, token, result)
+        if reservation is False:  # reserved meanwhile (a token waiting for a plug-in)
+            self._finish(token, "Rejected")
+            return
+        if isinstance(reservation, Reservation):
+            result = {**result, "reservation_id": reservation.reservation_id}
         token = {**token, "connectors": [evse.evse_id]}
         evse.identifier = Identifier(token["id_token"], token["authorization_type"], "Accepted",
                                      result.get("parent_id_token"))

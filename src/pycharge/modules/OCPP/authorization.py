@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pycharge.modules.OCPP.configuration_keys import supports
 from pycharge.modules.OCPP.local_auth import LocalAuthorization, status_of
 
 LOCAL_LIST_PROFILE = "LocalAuthListManagement"
@@ -24,8 +25,7 @@ class Authorizer:
         self.store, self.setting, self.ask, self.online = store, setting, ask, online
 
     def _supports_list(self) -> bool:
-        profiles = self.setting("SupportedFeatureProfiles") or ""
-        return LOCAL_LIST_PROFILE in {p.strip() for p in profiles.split(",")}
+        return supports(self.setting("SupportedFeatureProfiles"), LOCAL_LIST_PROFILE)
 
     def _list_enabled(self) -> bool:
         return self._supports_list() and bool(self.setting("LocalAuthListEnabled"))

@@ -3,7 +3,8 @@
 Each handler runs on the websocket's loop and hands the work to the module's thread
 (``on_module``), where the charge point's state lives. The library answers actions without a
 handler with a NotImplemented CALLERROR and schema-invalid requests with one of their own;
-frames it cannot read at all it only logs, so those are answered here (OCPP-J §4.2.3).
+frames it cannot read at all it only logs, and actions OCPP 1.6 does not have it calls
+NotSupported, so those two are answered here (OCPP-J §4.2.3).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from ocpp.exceptions import OCPPError
-from ocpp.messages import CallError, unpack
+from ocpp.messages import Call, CallError, unpack
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
 OnModule = Callable[..., Awaitable[Any]]
 log = logging.getLogger("pycharge.module.ocpp.messages")
+ACTIONS = {action.value for action in Action}
 
 
 def unique_id_of(raw: str) -> str:
@@ -48,6 +50,9 @@ class Station(Protocol):
                         entries: list[dict[str, Any]] | None) -> str: ...
     def local_list_version(self) -> int: ...
     def clear_cache(self) -> str: ...
+    def reserve_now(self, request: dict[str, Any]) -> Future | str: ...
+    def change_availability(self, connector_id: int, kind: str) -> str: ...
+    def cancel_reservation(self, reservation_id: int) -> Future | str: ...
 
 
 class StationChargePoint(ChargePoint):
@@ -61,12 +66,19 @@ class StationChargePoint(ChargePoint):
     async def route_message(self, raw_msg: str) -> None:
         log.debug("%s <- %s", self.id, raw_msg)
         try:
-            unpack(raw_msg)
+            message = unpack(raw_msg)
         except OCPPError as exc:
             log.warning("%s: unreadable frame from the CSMS (%s): %.200s", self.id,
                         exc.description, raw_msg)
             await self._send(CallError(unique_id_of(raw_msg), exc.code, exc.description,
                                        {}).to_json())
+            return
+        if isinstance(message, Call) and message.action not in ACTIONS:
+            # OCPP-J §4.2.3: an action the receiver does not know is NotImplemented (the
+            # library says NotSupported, which is for known actions it does not serve)
+            log.warning("%s: unknown action %.60s", self.id, message.action)
+            await self._send(CallError(message.unique_id, "NotImplemented",
+                                       "Requested Action is not known by receiver", {}).to_json())
             return
         await super().route_message(raw_msg)
 
@@ -124,3 +136,21 @@ class StationChargePoint(ChargePoint):
     async def _get_local_list_version(self, **_: Any) -> Any:
         return call_result.GetLocalListVersion(await self.on_module(
             self.station.local_list_version))
+
+    @on(Action.change_availability)
+    async def _change_availability(self, connector_id: int, type: str, **_: Any) -> Any:
+        return call_result.ChangeAvailability(await self.on_module(
+            self.station.change_availability, connector_id, type))
+
+    @on(Action.reserve_now)
+    async def _reserve_now(self, connector_id: int, expiry_date: str, id_tag: str,
+                           reservation_id: int, parent_id_tag: str | None = None,
+                           **_: Any) -> Any:
+        request = {"connector_id": connector_id, "expiry_date": expiry_date, "id_tag": id_tag,
+                   "reservation_id": reservation_id, "parent_id_tag": parent_id_tag}
+        return call_result.ReserveNow(await self.on_module(self.station.reserve_now, request))
+
+    @on(Action.cancel_reservation)
+    async def _cancel_reservation(self, reservation_id: int, **_: Any) -> Any:
+        return call_result.CancelReservation(await self.on_module(
+            self.station.cancel_reservation, reservation_id))

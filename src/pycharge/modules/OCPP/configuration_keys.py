@@ -59,6 +59,7 @@ KEYS: dict[str, Key] = {
                                   minimum=0),
     "SendLocalListMaxLength": Key("LocalAuthListManagement", int, readonly=True, required=True,
                                   minimum=0),
+    "ReserveConnectorZeroSupported": Key("Reservation", bool),
     # changing the profile (a reconnect with new credentials) is not implemented: read-only
     "SecurityProfile": Key("Security", int, readonly=True, minimum=0, maximum=3),
     "AuthorizationKey": Key("Security", str, min_length=8, writeonly=True),
@@ -69,6 +70,11 @@ PROFILES = ("Internal", "Core", "Security", "LocalAuthListManagement", "SmartCha
 REQUIRED_PROFILES = ("Internal", "Core", "Security")
 FEATURE_PROFILES = {"Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
                     "SmartCharging", "RemoteTrigger"}
+
+
+def supports(profiles: str | None, profile: str) -> bool:
+    """Whether a SupportedFeatureProfiles value names ``profile``."""
+    return profile in {p.strip() for p in (profiles or "").split(",")}
 
 
 def to_text(value: object) -> str:

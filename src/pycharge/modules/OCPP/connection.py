@@ -81,13 +81,16 @@ class Link:
             self._reported.add(report["type"])
             self.security_event(report)
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep ``seconds`` (inf: until stopped), or less once the module stops."""
-        if self._stopping.is_set() or self._halt is None:
-            return
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._halt.wait(), None if seconds == float("inf")
-                                   else seconds)
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep ``seconds`` (inf: until stopped), or less once the module stops; False then.
+
+        Loops end on False themselves: a cancel that arrives as the wait ends can be lost
+        (asyncio.wait_for before Python 3.12), and the socket is gone by then."""
+        if not self._stopping.is_set() and self._halt is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._halt.wait(), None if seconds == float("inf")
+                                       else seconds)
+        return not self._stopping.is_set()
 
     async def _session(self) -> None:
         import websockets
@@ -131,7 +134,8 @@ class Link:
             interval = answer.interval if answer is not None and answer.interval > 0 else 10
             log.info("BootNotification %s: again in %d s",
                      answer.status if answer else "failed", interval)
-            await self._pause(interval)
+            if not await self._pause(interval):
+                return
         self._failures = 0
         self._reported.clear()
         self._on_state(True, {"interval": answer.interval})
@@ -146,14 +150,16 @@ class Link:
         from ocpp.v16 import call
 
         while True:
-            await self._pause(self._settings("HeartbeatInterval") or 60)
+            if not await self._pause(self._settings("HeartbeatInterval") or 60):
+                return
             await self.cp.call(call.Heartbeat())
 
     async def _drain(self, resume_delay: float) -> None:
         """Send the queued messages in order; each stays queued until it is answered."""
         from ocpp.v16 import call
 
-        await self._pause(resume_delay)
+        if not await self._pause(resume_delay):
+            return
         while True:
             head = self._queue.first()
             if head is None:
@@ -164,7 +170,8 @@ class Link:
             try:
                 answer = await self.cp.call(getattr(call, action)(**payload))
             except asyncio.TimeoutError:
-                await self._pause(self._settings("TransactionMessageRetryInterval") or 10)
+                if not await self._pause(self._settings("TransactionMessageRetryInterval") or 10):
+                    return
                 continue  # still queued: sent again
             started = None
             if action == "StartTransaction" and answer is not None:

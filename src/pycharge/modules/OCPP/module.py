@@ -13,10 +13,12 @@ from typing import Any
 
 from pycharge.modules.OCPP import security
 from pycharge.modules.OCPP.authorization import Authorizer
+from pycharge.modules.OCPP.availability import Availability
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
 from pycharge.modules.OCPP.local_auth import LocalAuthorization
 from pycharge.modules.OCPP.metering import Metering, meter_value
+from pycharge.modules.OCPP.reservations import Reservations
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
 from pycharge.runtime.usererror import UserError
@@ -88,11 +90,15 @@ class OCPP(Module):
         self.local_auth = LocalAuthorization(database)
         self.authorizer = Authorizer(self.local_auth, self.setting, self._ask_csms,
                                      lambda: self.online)
+        self.availability = Availability(self.evses, self.connectors, database, self.log)
+        self.reservations = Reservations(self.connection("reservation"), self.setting,
+                                         len(self.connectors), self.log)
 
     def ready(self) -> None:
         for implementation in ("main", "ocpp_generic"):
             self.impl[implementation].publish("is_connected", False)
         self.link.security_event(security.event("StartupOfTheDevice"))
+        self.availability.restore()
         delay = self.config["DelayOcppStart"] / 1000.0
         self.call_later(delay, lambda: self.spawn("websocket", self.link.run))
         self.metering.start()
@@ -197,12 +203,17 @@ class OCPP(Module):
                     connector, event["transaction_finished"]["meter_value"]):
                 payload["transaction_data"] = data
             self.link.enqueue(action, payload, connector.local_tx or local_tx or "")
+        if event.get("event") == "TransactionFinished":
+            self.availability.transaction_finished(connector)
         if connector.status != before:
             self.link.send("StatusNotification", connector.status_notification())
 
-    def _status_all(self) -> None:
+    def _status_station(self) -> None:
         self.link.send("StatusNotification", {"connector_id": 0, "error_code": "NoError",
-                                              "status": "Available"})
+                                              "status": self.availability.station_status()})
+
+    def _status_all(self) -> None:
+        self._status_station()
         for connector in self.connectors:
             self.link.send("StatusNotification", connector.status_notification())
 
@@ -295,3 +306,16 @@ class OCPP(Module):
 
     def clear_cache(self) -> str:
         return self.authorizer.clear_cache()
+
+    def reserve_now(self, request: dict[str, Any]) -> Future | str:
+        return self.reservations.reserve_now(request)
+
+    def cancel_reservation(self, reservation_id: int) -> Future | str:
+        return self.reservations.cancel(reservation_id)
+
+    def change_availability(self, connector_id: int, kind: str) -> str:
+        station = self.availability.station_status()
+        answer = self.availability.change(connector_id, kind)
+        if self.availability.station_status() != station:
+            self._status_station()
+        return answer

@@ -12,7 +12,8 @@ STATUS = {"Enabled": "Available", "SessionStarted": "Preparing", "AuthRequired":
           "ChargingResumed": "Charging", "ChargingPausedEV": "SuspendedEV",
           "ChargingPausedEVSE": "SuspendedEVSE", "WaitingForEnergy": "SuspendedEVSE",
           "TransactionFinished": "Finishing", "SessionFinished": "Available",
-          "Disabled": "Unavailable", "Error": "Faulted", "AllErrorsCleared": "Available"}
+          "Disabled": "Unavailable", "Error": "Faulted", "AllErrorsCleared": "Available",
+          "ReservationStart": "Reserved", "ReservationEnd": "Available"}
 
 REASONS_16 = {"EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other", "PowerLoss",
               "Reboot", "Remote", "SoftReset", "UnlockCommand", "DeAuthorized"}
@@ -51,9 +52,11 @@ class Connector:
             started = event["transaction_started"]
             self.local_tx, self.transaction_id = uuid.uuid4().hex, None
             self.id_tag = started["id_tag"]["id_token"]["value"]
-            return [("StartTransaction", {"connector_id": self.id, "id_tag": self.id_tag,
-                                          "meter_start": wh(started["meter_value"]),
-                                          "timestamp": now()})]
+            start = {"connector_id": self.id, "id_tag": self.id_tag,
+                     "meter_start": wh(started["meter_value"]), "timestamp": now()}
+            if "reservation_id" in started:
+                start["reservation_id"] = started["reservation_id"]
+            return [("StartTransaction", start)]
         if name == "TransactionFinished" and self.local_tx is not None:
             finished = event["transaction_finished"]
             reason = finished.get("reason", "Other")
