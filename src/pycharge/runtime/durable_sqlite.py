@@ -9,6 +9,7 @@ from it seeds the in-memory copy the module then carries on with.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,20 @@ def open_durable(path: str, timeout: float, prepare: Callable[[sqlite3.Connectio
             db.close()
         raise
     return db
+
+
+def open_or_in_memory(path: Path, timeout: float, schema: str, what: str,
+                      log: logging.Logger) -> sqlite3.Connection:
+    """:func:`open_durable` with ``schema`` (a script); if the file cannot be used it is kept
+    and ``what`` lives in memory from now on (logged)."""
+    try:
+        return open_durable(str(path), timeout, lambda db: db.executescript(schema))
+    except OPEN_ERRORS as exc:
+        log.error("%s: cannot keep %s in it (%s); keeping them in memory", path, what,
+                  reason(exc))
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.executescript(schema)
+        return db
 
 
 def reason(exc: BaseException) -> str:

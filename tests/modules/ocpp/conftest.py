@@ -59,6 +59,8 @@ class Charger:
                                                 DatabasePath=str(self.database))
         modules["evse_security"]["config_module"] = self.evse_security
         system = self.tmp_path / "system"
+        for folder in ("downloads", "state", "logs"):  # CbSystem wants them to exist
+            (system / folder).mkdir(parents=True, exist_ok=True)
         modules["system"]["config_module"] = {
             "simulate_system_commands": True, "download_dir": str(system / "downloads"),
             "state_dir": str(system / "state"), "log_dir": str(system / "logs")}

@@ -96,6 +96,26 @@ class CentralSystem(ChargePoint):
         self.seen("SecurityEventNotification", payload)
         return call_result.SecurityEventNotification()
 
+    @on(Action.firmware_status_notification)
+    async def _firmware_status(self, **payload: Any) -> Any:
+        self.seen("FirmwareStatusNotification", payload)
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.diagnostics_status_notification)
+    async def _diagnostics_status(self, **payload: Any) -> Any:
+        self.seen("DiagnosticsStatusNotification", payload)
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    async def _signed_firmware_status(self, **payload: Any) -> Any:
+        self.seen("SignedFirmwareStatusNotification", payload)
+        return call_result.SignedFirmwareStatusNotification()
+
+    @on(Action.log_status_notification)
+    async def _log_status(self, **payload: Any) -> Any:
+        self.seen("LogStatusNotification", payload)
+        return call_result.LogStatusNotification()
+
 
 class Csms:
     def __init__(self, port: int, heartbeat_interval: int = 1) -> None:

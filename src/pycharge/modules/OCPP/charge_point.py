@@ -41,7 +41,8 @@ class Station(Protocol):
 
     def get_configuration(self, key: list[str] | None) -> dict[str, Any]: ...
     def change_configuration(self, key: str, value: str) -> str: ...
-    def remote_start(self, id_tag: str, connector_id: int | None) -> str: ...
+    def remote_start(self, id_tag: str, connector_id: int | None,
+                     charging_profile: dict[str, Any] | None) -> str: ...
     def remote_stop(self, transaction_id: int) -> str: ...
     def reset(self, kind: str) -> str: ...
     def unlock(self, connector_id: int) -> Future | str: ...
@@ -52,6 +53,12 @@ class Station(Protocol):
     def clear_cache(self) -> str: ...
     def reserve_now(self, request: dict[str, Any]) -> Future | str: ...
     def change_availability(self, connector_id: int, kind: str) -> str: ...
+    maintenance: Any  # firmware.Maintenance: the firmware and log requests
+    def set_charging_profile(self, connector_id: int, profile: dict[str, Any]) -> str: ...
+    def clear_charging_profile(self, profile_id: int | None, connector_id: int | None,
+                               purpose: str | None, stack_level: int | None) -> str: ...
+    def composite_schedule(self, connector_id: int, duration: int, unit: str | None
+                           ) -> dict[str, Any]: ...
     def cancel_reservation(self, reservation_id: int) -> Future | str: ...
 
 
@@ -93,9 +100,10 @@ class StationChargePoint(ChargePoint):
             self.station.change_configuration, key, value))
 
     @on(Action.remote_start_transaction)
-    async def _remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:
+    async def _remote_start(self, id_tag: str, connector_id: int | None = None,
+                            charging_profile: dict[str, Any] | None = None, **_: Any) -> Any:
         return call_result.RemoteStartTransaction(await self.on_module(
-            self.station.remote_start, id_tag, connector_id))
+            self.station.remote_start, id_tag, connector_id, charging_profile))
 
     @on(Action.remote_stop_transaction)
     async def _remote_stop(self, transaction_id: int, **_: Any) -> Any:
@@ -154,3 +162,56 @@ class StationChargePoint(ChargePoint):
     async def _cancel_reservation(self, reservation_id: int, **_: Any) -> Any:
         return call_result.CancelReservation(await self.on_module(
             self.station.cancel_reservation, reservation_id))
+
+    @on(Action.set_charging_profile)
+    async def _set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any],
+                                    **_: Any) -> Any:
+        return call_result.SetChargingProfile(await self.on_module(
+            self.station.set_charging_profile, connector_id, cs_charging_profiles))
+
+    @on(Action.clear_charging_profile)
+    async def _clear_charging_profile(self, id: int | None = None,
+                                      connector_id: int | None = None,
+                                      charging_profile_purpose: str | None = None,
+                                      stack_level: int | None = None, **_: Any) -> Any:
+        return call_result.ClearChargingProfile(await self.on_module(
+            self.station.clear_charging_profile, id, connector_id, charging_profile_purpose,
+            stack_level))
+
+    @on(Action.get_composite_schedule)
+    async def _get_composite_schedule(self, connector_id: int, duration: int,
+                                      charging_rate_unit: str | None = None, **_: Any) -> Any:
+        return call_result.GetCompositeSchedule(**await self.on_module(
+            self.station.composite_schedule, connector_id, duration, charging_rate_unit))
+
+    @on(Action.update_firmware)
+    async def _update_firmware(self, location: str, retrieve_date: str,
+                               retries: int | None = None, retry_interval: int | None = None,
+                               **_: Any) -> Any:
+        return call_result.UpdateFirmware(**await self.on_module(
+            self.station.maintenance.update_firmware, location, retrieve_date, retries,
+            retry_interval))
+
+    @on(Action.signed_update_firmware)
+    async def _signed_update_firmware(self, request_id: int, firmware: dict[str, Any],
+                                      retries: int | None = None,
+                                      retry_interval: int | None = None, **_: Any) -> Any:
+        return call_result.SignedUpdateFirmware(**await self.on_module(
+            self.station.maintenance.signed_update_firmware, request_id, firmware, retries,
+            retry_interval))
+
+    @on(Action.get_diagnostics)
+    async def _get_diagnostics(self, location: str, retries: int | None = None,
+                               retry_interval: int | None = None, start_time: str | None = None,
+                               stop_time: str | None = None, **_: Any) -> Any:
+        return call_result.GetDiagnostics(**await self.on_module(
+            self.station.maintenance.get_diagnostics, location, retries, retry_interval,
+            start_time, stop_time))
+
+    @on(Action.get_log)
+    async def _get_log(self, log: dict[str, Any], log_type: str, request_id: int,
+                       retries: int | None = None, retry_interval: int | None = None,
+                       **_: Any) -> Any:
+        return call_result.GetLog(**await self.on_module(
+            self.station.maintenance.get_log, log, log_type, request_id, retries,
+            retry_interval))

@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pycharge.runtime.durable_sqlite import OPEN_ERRORS, open_durable, reason
+from pycharge.runtime.durable_sqlite import open_or_in_memory
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS local_list (id_tag TEXT PRIMARY KEY, info TEXT NOT NULL);
@@ -46,14 +45,8 @@ def status_of(info: dict[str, Any]) -> str:
 
 class LocalAuthorization:
     def __init__(self, directory: Path) -> None:
-        path = directory / "authorization.db"
-        try:
-            self.db = open_durable(str(path), TIMEOUT_S, lambda db: db.executescript(SCHEMA))
-        except OPEN_ERRORS as exc:
-            log.error("%s: cannot keep the local list and cache in it (%s); keeping them in "
-                      "memory", path, reason(exc))
-            self.db = sqlite3.connect(":memory:", isolation_level=None)
-            self.db.executescript(SCHEMA)
+        self.db = open_or_in_memory(directory / "authorization.db", TIMEOUT_S, SCHEMA,
+                                    "the local list and cache", log)
 
     def close(self) -> None:
         self.db.close()

@@ -16,9 +16,11 @@ from pycharge.modules.OCPP.authorization import Authorizer
 from pycharge.modules.OCPP.availability import Availability
 from pycharge.modules.OCPP.config import ChargePointConfig
 from pycharge.modules.OCPP.connection import Link
+from pycharge.modules.OCPP.firmware import Maintenance
 from pycharge.modules.OCPP.local_auth import LocalAuthorization
 from pycharge.modules.OCPP.metering import Metering, meter_value
 from pycharge.modules.OCPP.reservations import Reservations
+from pycharge.modules.OCPP.smart_charging import SmartCharging
 from pycharge.modules.OCPP.transactions import Connector
 from pycharge.runtime.module import Connection, Implementation, Module
 from pycharge.runtime.usererror import UserError
@@ -91,6 +93,9 @@ class OCPP(Module):
         self.authorizer = Authorizer(self.local_auth, self.setting, self._ask_csms,
                                      lambda: self.online)
         self.availability = Availability(self.evses, self.connectors, database, self.log)
+        self.smart = SmartCharging(database, self.setting, len(self.connectors),
+                                   self.connections("evse_energy_sink"), self.log)
+        self.maintenance = Maintenance(self.connection("system"), self.link.send, self.log)
         self.reservations = Reservations(self.connection("reservation"), self.setting,
                                          len(self.connectors), self.log)
 
@@ -106,8 +111,9 @@ class OCPP(Module):
     def shutdown(self) -> None:
         if hasattr(self, "link"):  # not if init failed (a config error)
             self.link.close()
-        if hasattr(self, "local_auth"):
+        if hasattr(self, "smart"):  # init got that far: both were opened
             self.local_auth.close()
+            self.smart.close()
 
     def endpoint(self) -> security.Endpoint:
         """Where and how to connect, by the security profile; certificates are asked for
@@ -189,6 +195,7 @@ class OCPP(Module):
         for evse, connector in zip(self.evses, self.connectors, strict=True):
             if connector.local_tx == local_tx:
                 connector.transaction_id = transaction_id
+                self.smart.transaction_id(connector.id, transaction_id)
                 if info["status"] != "Accepted" and self.settings["StopTransactionOnInvalidId"]:
                     evse.call_async("stop_transaction", request={"reason": "DeAuthorized"})
 
@@ -203,8 +210,11 @@ class OCPP(Module):
                     connector, event["transaction_finished"]["meter_value"]):
                 payload["transaction_data"] = data
             self.link.enqueue(action, payload, connector.local_tx or local_tx or "")
-        if event.get("event") == "TransactionFinished":
+        if event.get("event") == "TransactionStarted":
+            self.smart.transaction_started(connector.id, event["timestamp"])
+        elif event.get("event") == "TransactionFinished":
             self.availability.transaction_finished(connector)
+            self.smart.transaction_finished(connector.id)
         if connector.status != before:
             self.link.send("StatusNotification", connector.status_notification())
 
@@ -236,8 +246,11 @@ class OCPP(Module):
             self.metering.changed(key)
         return status
 
-    def remote_start(self, id_tag: str, connector_id: int | None) -> str:
+    def remote_start(self, id_tag: str, connector_id: int | None,
+                     charging_profile: dict[str, Any] | None) -> str:
         if connector_id is not None and not 1 <= connector_id <= len(self.connectors):
+            return "Rejected"
+        if charging_profile is not None and not self.smart.expect(connector_id, charging_profile):
             return "Rejected"
         token: dict[str, Any] = {
             "id_token": {"value": id_tag, "type": "Central"}, "authorization_type": "OCPP",
@@ -286,6 +299,10 @@ class OCPP(Module):
                 self.link.send("StatusNotification", connector.status_notification())
         elif message == "Heartbeat":
             self.link.send("Heartbeat", {})
+        elif message == "FirmwareStatusNotification":
+            self.link.send(message, {"status": self.maintenance.firmware_status})
+        elif message == "DiagnosticsStatusNotification":
+            self.link.send(message, {"status": self.maintenance.diagnostics_status})
         elif message == "MeterValues":
             for connector in targets:
                 value = meter_value(connector.meter, self.settings["MeterValuesSampledData"],
@@ -319,3 +336,14 @@ class OCPP(Module):
         if self.availability.station_status() != station:
             self._status_station()
         return answer
+
+    def set_charging_profile(self, connector_id: int, profile: dict[str, Any]) -> str:
+        return self.smart.set_profile(connector_id, profile)
+
+    def clear_charging_profile(self, profile_id: int | None, connector_id: int | None,
+                               purpose: str | None, stack_level: int | None) -> str:
+        return self.smart.clear(profile_id, connector_id, purpose, stack_level)
+
+    def composite_schedule(self, connector_id: int, duration: int, unit: str | None
+                           ) -> dict[str, Any]:
+        return self.smart.composite_schedule(connector_id, duration, unit)
