@@ -48,4 +48,7 @@ def test_trigger_message(sil: Sil, csms: Csms) -> None:
     wait_until(lambda: len(csms.seen("StatusNotification")) > before, 10, "a StatusNotification")
     assert csms.seen("StatusNotification")[-1]["connector_id"] == 1
     assert csms.call(call.TriggerMessage(
-        requested_message="DiagnosticsStatusNotification")).status == "NotImplemented"
+        requested_message="DiagnosticsStatusNotification")).status == "Accepted"
+    assert csms.wait("DiagnosticsStatusNotification") == {"status": "Idle"}
+    assert csms.call(call.TriggerMessage(
+        requested_message="BootNotification")).status == "NotImplemented"
