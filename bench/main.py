@@ -20,7 +20,8 @@ from bench.machine import describe
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 SECTIONS = ("bus", "latency", "stack")
-OPTIONAL_SECTIONS = ("board",)  # boots the emulated board (QEMU): only when asked for
+# boot the emulated board (QEMU): only when asked for; board-ocpp: bsp-only-ocpp.yaml, idle
+OPTIONAL_SECTIONS = ("board", "board-ocpp")
 # (full, quick)
 EVENTS, WORKERS, SETTLE_S, BUS_S = (200, 20), (6, 2), (3, 1), (2.0, 0.5)
 # single process: the product's default, measured longest; process per module: starts slower
@@ -36,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short version for CI")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (default: {','.join(SECTIONS)}; "
-                             "also: board, the stack on the emulated board, bench/board.py)")
+                             "also: board, the stack on the emulated board, bench/board.py; "
+                             "board-ocpp, the same with the OCPP module, idle)")
     parser.add_argument("--config", type=Path, default=configs.SHIPPED,
                         help="configuration for latency, footprint, start-up (default: the "
                              "shipped bsp-only.yaml)")
@@ -117,6 +119,16 @@ def run_board(args: argparse.Namespace) -> dict[str, Any]:
     return board.measure(settle, idle, charging)
 
 
+def run_board_ocpp(args: argparse.Namespace) -> dict[str, Any]:
+    from bench import board
+
+    settle, idle, _ = BOARD_WINDOWS_S[1 if args.quick else 0]
+    idle = args.idle_seconds or idle
+    _progress(f"board-ocpp: booting the emulated board with bsp-only-ocpp.yaml and a CSMS; "
+              f"{settle:.0f} s settle, {idle:.0f} s idle")
+    return board.measure(settle, idle, 0.0, ocpp=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -126,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                     "broker": args.broker or brokers.default_kind()},
         "errors": {}}
     steps: dict[str, Callable[[argparse.Namespace], Any]] = {
-        "bus": run_bus, "latency": run_latency, "stack": run_stack, "board": run_board}
+        "bus": run_bus, "latency": run_latency, "stack": run_stack, "board": run_board,
+        "board-ocpp": run_board_ocpp}
     for section in args.only.split(","):
         try:
             results[section] = steps[section](args)

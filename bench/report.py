@@ -115,6 +115,26 @@ def board_table(board: dict[str, Any]) -> list[str]:
     return lines
 
 
+def ocpp_table(ocpp: dict[str, Any], board: dict[str, Any] | None) -> list[str]:
+    """bsp-only-ocpp.yaml idle on the emulated board, and what it adds to bsp-only.yaml."""
+    idle = ocpp["idle"]
+    lines = ["### With the OCPP module on the emulated board (bsp-only-ocpp.yaml, a CSMS on "
+             "loopback in the guest, idle, no car)", "",
+             f"Start-up: exec -> every module ready {ocpp['startup']['ready_s']:.2f} s.", "",
+             "| Config | CPU % of the core | threads | PSS MiB | RSS MiB |",
+             "|---|---:|---:|---:|---:|",
+             f"| bsp-only-ocpp.yaml ({idle['seconds']:.0f} s) | {idle['cpu_percent']:.2f} | "
+             f"{idle['threads']} | {_mib(idle['pss_kib'])} | {_mib(idle['rss_kib'])} |"]
+    if board is not None:
+        base = board["idle"]
+        lines.append(f"| added by OCPP over bsp-only.yaml | "
+                     f"{idle['cpu_percent'] - base['cpu_percent']:+.2f} | "
+                     f"{idle['threads'] - base['threads']:+d} | "
+                     f"{(idle['pss_kib'] - base['pss_kib']) / 1024:+.1f} | "
+                     f"{(idle['rss_kib'] - base['rss_kib']) / 1024:+.1f} |")
+    return lines
+
+
 def markdown(results: dict[str, Any], checks: list[tuple[bool, str]]) -> str:
     lines = ["## pycharge benchmarks", "", *machine_lines(results["machine"], results["options"])]
     if results.get("bus"):
@@ -125,6 +145,8 @@ def markdown(results: dict[str, Any], checks: list[tuple[bool, str]]) -> str:
         lines += ["", *footprint_table(results["stack"]), "", *startup_table(results["stack"])]
     if results.get("board"):
         lines += ["", *board_table(results["board"])]
+    if results.get("board-ocpp"):
+        lines += ["", *ocpp_table(results["board-ocpp"], results.get("board"))]
     for section, error in results.get("errors", {}).items():
         lines += ["", f"**{section}: not measured**: {error}"]
     if checks:

@@ -61,6 +61,16 @@ def test_the_report_shows_the_board_with_its_busiest_threads() -> None:
            "api 8, connector 6 |" in text
 
 
+def test_the_report_shows_what_ocpp_adds_on_the_emulated_board() -> None:
+    board = board_results(idle=2.5)
+    ocpp = {"startup": {"ready_s": 3.1}, "idle": {**board["idle"], "cpu_percent": 2.9,
+                                                   "threads": 12, "pss_kib": 16384 + 3072}}
+    data = {**results(), "board": board, "board-ocpp": ocpp}
+    text = markdown(data, check(data, Limits()))
+    assert "| bsp-only-ocpp.yaml (60 s) | 2.90 | 12 | 19.0 | 20.0 |" in text
+    assert "| added by OCPP over bsp-only.yaml | +0.40 | +1 | +3.0 | +0.0 |" in text
+
+
 def test_the_calibration_workload_does_the_same_work_every_time() -> None:
     first, second = calibration.measure(500), calibration.measure(500)
     assert first["checksum"] == second["checksum"] > 0
