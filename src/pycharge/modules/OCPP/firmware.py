@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from pycharge.modules.OCPP.answers import answer_of
 from pycharge.runtime.module import Connection
 
 UNSIGNED = -1  # the request id of UpdateFirmware and GetDiagnostics
@@ -31,19 +32,6 @@ DIAGNOSTICS_16 = {"Idle": "Idle", "Uploaded": "Uploaded", "Uploading": "Uploadin
 Send = Callable[[str, dict[str, Any]], None]
 
 
-def _mapped(call: Future, convert: Callable[[Any], Any], failed: Any,
-            log: logging.Logger) -> Future:
-    answer: Future = Future()
-
-    def done(finished: Future) -> None:
-        error = finished.exception()
-        if error is not None:
-            log.error("system module call failed: %s", error)
-        answer.set_result(failed if error is not None else convert(finished.result()))
-    call.add_done_callback(done)
-    return answer
-
-
 class Maintenance:
     def __init__(self, system: Connection, send: Send, log: logging.Logger) -> None:
         self.system, self.send, self.log = system, send, log
@@ -56,7 +44,7 @@ class Maintenance:
                         retry_interval: int | None) -> Future:
         request = {"request_id": UNSIGNED, "location": location,
                    "retrieve_timestamp": retrieve_date, **_retrying(retries, retry_interval)}
-        return _mapped(self.system.call_async("update_firmware",
+        return answer_of(self.system.call_async("update_firmware",
                                               firmware_update_request=request),
                        lambda _status: {}, {}, self.log)
 
@@ -68,7 +56,7 @@ class Maintenance:
                    "signature": firmware["signature"], **_retrying(retries, retry_interval)}
         if firmware.get("install_date_time"):
             request["install_timestamp"] = firmware["install_date_time"]
-        return _mapped(self.system.call_async("update_firmware",
+        return answer_of(self.system.call_async("update_firmware",
                                               firmware_update_request=request),
                        lambda status: {"status": status}, {"status": "Rejected"}, self.log)
 
@@ -76,7 +64,7 @@ class Maintenance:
                         start_time: str | None, stop_time: str | None) -> Future:
         request = self._upload(location, "DiagnosticsLog", UNSIGNED, retries, retry_interval,
                                start_time, stop_time)
-        return _mapped(self.system.call_async("upload_logs", upload_logs_request=request),
+        return answer_of(self.system.call_async("upload_logs", upload_logs_request=request),
                        lambda answer: {"file_name": answer.get("file_name")}
                        if answer["upload_logs_status"] != "Rejected" else {}, {}, self.log)
 
@@ -85,7 +73,7 @@ class Maintenance:
         request = self._upload(log["remote_location"], log_type, request_id, retries,
                                retry_interval, log.get("oldest_timestamp"),
                                log.get("latest_timestamp"))
-        return _mapped(self.system.call_async("upload_logs", upload_logs_request=request),
+        return answer_of(self.system.call_async("upload_logs", upload_logs_request=request),
                        lambda answer: {"status": answer["upload_logs_status"],
                                        **({"filename": answer["file_name"]}
                                           if answer.get("file_name") else {})},

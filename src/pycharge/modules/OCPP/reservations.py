@@ -14,23 +14,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from pycharge.modules.OCPP.answers import answer_of
 from pycharge.modules.OCPP.configuration_keys import supports
 from pycharge.runtime.module import Connection
 
 PROFILE = "Reservation"
-
-
-def _answer(call: Future, convert: Callable[[Any], str], log: logging.Logger) -> Future:
-    """A future of the OCPP status that ``convert`` makes of the call's result."""
-    answer: Future = Future()
-
-    def done(finished: Future) -> None:
-        error = finished.exception()
-        if error is not None:
-            log.error("reservation call failed: %s", error)
-        answer.set_result("Rejected" if error is not None else convert(finished.result()))
-    call.add_done_callback(done)
-    return answer
 
 
 class Reservations:
@@ -55,12 +43,14 @@ class Reservations:
         if request.get("parent_id_tag"):
             reservation["parent_id_token"] = request["parent_id_tag"]
         assert self.provider is not None
-        return _answer(self.provider.call_async("reserve_now", request=reservation), str, self.log)
+        return answer_of(self.provider.call_async("reserve_now", request=reservation), str,
+                         "Rejected", self.log)
 
     def cancel(self, reservation_id: int) -> Future | str:
         if not self._usable():
             return "Rejected"
         assert self.provider is not None
-        return _answer(self.provider.call_async("cancel_reservation",
-                                                reservation_id=reservation_id),
-                       lambda cancelled: "Accepted" if cancelled else "Rejected", self.log)
+        return answer_of(self.provider.call_async("cancel_reservation",
+                                                  reservation_id=reservation_id),
+                         lambda cancelled: "Accepted" if cancelled else "Rejected", "Rejected",
+                         self.log)
