@@ -90,6 +90,7 @@ def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, dic
         out = []
         for target in targets or []:
             other, impl = target["module_id"], target["implementation_id"]
+            other = _meter_of_sim_board(other, impl, manifests)
             if other not in manifests:
                 log.warning("%s.%s: dropping the connection to %s (dropped)", module_id, requirement, other)
                 continue
@@ -102,3 +103,13 @@ def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, dic
         if out:
             kept[requirement] = out
     return kept
+
+
+def _meter_of_sim_board(module_id: str, impl: str, manifests: dict[str, dict[str, Any]]) -> str:
+    """EVerest's SIL board meters; pycharge's simulated meter is the CarSimulator's ``powermeter``."""
+    if impl != "powermeter" or "powermeter" in (manifests.get(module_id, {}).get("provides") or {}):
+        return module_id
+    cars = [m for m, found in manifests.items() if "powermeter" in (found.get("provides") or {})
+            and "ev_manager" in (found.get("provides") or {})]
+    return cars[0] if cars else module_id
+

@@ -167,5 +167,5 @@ def test_settings_are_read(tmp_path: Path) -> None:
                                                   "mqtt_external_prefix": "ext",
                                                   "mqtt_broker_port": 1999}})
     settings = config.settings
-    assert (settings.mqtt_everest_prefix, settings.mqtt_external_prefix) == ("ev/", "ext/")
+    assert (settings.mqtt_everest_prefix, settings.mqtt_external_prefix) == ("ev/", "ext")
     assert (settings.mqtt_broker_port, settings.broker_configured) == (1999, True)

@@ -186,8 +186,7 @@ class Validator:
             self.problem(None, "settings.mqtt_broker_socket_path",
                          "a unix socket excludes mqtt_broker_host and mqtt_broker_port")
         everest = _with_slash(raw.get("mqtt_everest_prefix", "everest"))
-        external = raw.get("mqtt_external_prefix", "")
-        external = _with_slash(external) if external else ""
+        external = raw.get("mqtt_external_prefix", "")  # literal, as EVerest uses it: no slash added
         if everest == external:
             self.problem(None, "settings.mqtt_external_prefix",
                          "must differ from mqtt_everest_prefix")
