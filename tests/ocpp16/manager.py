@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from convert import convert
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project, for tests.ocpp16
+from tests.ocpp16.convert import convert
 
 log = logging.getLogger("ocpp16.manager")
 
