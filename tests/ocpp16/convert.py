@@ -11,13 +11,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-import pycharge.modules
+from pycharge.runtime.manifest import Manifest, ModuleCatalog
 
 log = logging.getLogger("ocpp16.convert")
 
-MODULES_DIR = Path(pycharge.modules.__file__).parent
 
 # EVerest SIL module -> (pycharge module, implementation renames, config it gets)
 ALIASES: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
@@ -31,22 +28,16 @@ ALIASES: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
 }
 
 
-def manifest(name: str) -> dict[str, Any] | None:
-    """pycharge's manifest of a module, or None when pycharge has no such module."""
-    path = MODULES_DIR / name / "manifest.yaml"
-    return yaml.safe_load(path.read_text()) if path.is_file() else None
-
-
 def convert(everest: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """The pycharge configuration for an EVerest one; workdir holds what CbSystem writes."""
     modules: dict[str, dict[str, Any]] = {}
     renames: dict[str, dict[str, str]] = {}
-    manifests: dict[str, dict[str, Any]] = {}
+    manifests: dict[str, Manifest] = {}
+    catalog = ModuleCatalog()
     for module_id, original in everest.get("active_modules", {}).items():
         name = original.get("module")
         target, impl_renames, forced = ALIASES.get(name, (name, {}, {}))
-        found = manifest(target)
-        if found is None:
+        if target not in catalog:
             log.warning("dropping %s (%s): pycharge has no such module", module_id, name)
             continue
         entry = dict(original, module=target)
@@ -55,8 +46,8 @@ def convert(everest: dict[str, Any], workdir: Path) -> dict[str, Any]:
             for key in ("download_dir", "state_dir", "log_dir"):
                 (workdir / key).mkdir(parents=True, exist_ok=True)
                 config[key] = str(workdir / key)
-        known = found.get("config") or {}
-        for key in sorted(set(config) - set(known)):
+        found = catalog.manifest(target)
+        for key in sorted(set(config) - set(found.config)):
             log.warning("%s (%s): dropping config key %s, which pycharge's %s does not have",
                         module_id, name, key, target)
             del config[key]
@@ -77,10 +68,10 @@ def convert(everest: dict[str, Any], workdir: Path) -> dict[str, Any]:
     return {"settings": settings, "active_modules": modules}
 
 
-def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, dict[str, Any]],
+def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, Manifest],
                  renames: dict[str, dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     """The connections pycharge can make: requirement known, target module and implementation there."""
-    requires = manifests[module_id].get("requires") or {}
+    requires = manifests[module_id].requires
     kept: dict[str, list[dict[str, str]]] = {}
     for requirement, targets in (entry.get("connections") or {}).items():
         if requirement not in requires:
@@ -95,7 +86,7 @@ def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, dic
                 log.warning("%s.%s: dropping the connection to %s (dropped)", module_id, requirement, other)
                 continue
             impl = renames[other].get(impl, impl)
-            if impl not in (manifests[other].get("provides") or {}):
+            if impl not in manifests[other].provides:
                 log.warning("%s.%s: dropping the connection to %s.%s, which pycharge does not provide",
                             module_id, requirement, other, impl)
                 continue
@@ -105,11 +96,10 @@ def _connections(module_id: str, entry: dict[str, Any], manifests: dict[str, dic
     return kept
 
 
-def _meter_of_sim_board(module_id: str, impl: str, manifests: dict[str, dict[str, Any]]) -> str:
+def _meter_of_sim_board(module_id: str, impl: str, manifests: dict[str, Manifest]) -> str:
     """EVerest's SIL board meters; pycharge's simulated meter is the CarSimulator's ``powermeter``."""
-    if impl != "powermeter" or "powermeter" in (manifests.get(module_id, {}).get("provides") or {}):
+    if impl != "powermeter" or (module_id in manifests and "powermeter" in manifests[module_id].provides):
         return module_id
-    cars = [m for m, found in manifests.items() if "powermeter" in (found.get("provides") or {})
-            and "ev_manager" in (found.get("provides") or {})]
+    cars = [m for m, found in manifests.items() if {"powermeter", "ev_manager"} <= set(found.provides)]
     return cars[0] if cars else module_id
 
